@@ -1,0 +1,253 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config holds every setting of accountd. Precedence: defaults < ACCOUNTD_*
+// environment variables < flags.
+type config struct {
+	Dev                bool
+	Addr               string
+	AdminAddr          string
+	DatabaseURL        string
+	RedisURL           string
+	DashboardURL       string
+	SMTPURL            string
+	MailFrom           string
+	MailTemplates      string
+	CaptchaProvider    string
+	CaptchaSecret      string
+	CaptchaVerifyURL   string
+	ResetTokenTTL      time.Duration
+	ResetEmailsPerHour int
+	KeepAPIKeysOnReset bool
+	RateLimits         string
+	TrustedProxies     string
+	CORSOrigins        string
+	TLSCert, TLSKey    string
+	LogFormat          string
+	LogLevel           string
+	NoMigrate          bool
+	MailMaxAttempts    int
+}
+
+// setting describes one setting: its flag, its variable, its default and
+// where it goes. The README's configuration table is made from this list.
+type setting struct {
+	flag, env, def, usage string
+	set                   func(c *config, v string) error
+}
+
+func str(p func(*config) *string) func(*config, string) error {
+	return func(c *config, v string) error { *p(c) = v; return nil }
+}
+
+func settings() []setting {
+	return []setting{
+		{"addr", "ACCOUNTD_ADDR", "127.0.0.1:8080", "public listen address", str(func(c *config) *string { return &c.Addr })},
+		{"admin-addr", "ACCOUNTD_ADMIN_ADDR", "127.0.0.1:9090", "metrics and health listener; off disables", str(func(c *config) *string { return &c.AdminAddr })},
+		{"database-url", "ACCOUNTD_DATABASE_URL", "accountd.db", "postgres://… for PostgreSQL, else a SQLite file path", str(func(c *config) *string { return &c.DatabaseURL })},
+		{"redis-url", "ACCOUNTD_REDIS_URL", "", "redis://… to share rate limits between nodes", str(func(c *config) *string { return &c.RedisURL })},
+		{"dashboard-url", "ACCOUNTD_DASHBOARD_URL", "", "base of the links in emails (https; in development the public address)", str(func(c *config) *string { return &c.DashboardURL })},
+		{"smtp-url", "ACCOUNTD_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (implicit TLS)", str(func(c *config) *string { return &c.SMTPURL })},
+		{"mail-from", "ACCOUNTD_MAIL_FROM", "", "the From address of emails [noreply@ the dashboard host]", str(func(c *config) *string { return &c.MailFrom })},
+		{"mail-templates", "ACCOUNTD_MAIL_TEMPLATES", "", "directory whose templates override the embedded ones", str(func(c *config) *string { return &c.MailTemplates })},
+		{"mail-max-attempts", "ACCOUNTD_MAIL_MAX_ATTEMPTS", "10", "delivery attempts before an email is marked dead", intSetting(func(c *config) *int { return &c.MailMaxAttempts })},
+		{"captcha-provider", "ACCOUNTD_CAPTCHA_PROVIDER", "", "recaptcha, hcaptcha, turnstile or none (none only with -dev)", str(func(c *config) *string { return &c.CaptchaProvider })},
+		{"captcha-secret", "ACCOUNTD_CAPTCHA_SECRET", "", "the captcha provider's secret", str(func(c *config) *string { return &c.CaptchaSecret })},
+		{"captcha-verify-url", "ACCOUNTD_CAPTCHA_VERIFY_URL", "", "override the provider's siteverify URL", str(func(c *config) *string { return &c.CaptchaVerifyURL })},
+		{"reset-token-ttl", "ACCOUNTD_RESET_TOKEN_TTL", "1h", "reset link lifetime", durationSetting(func(c *config) *time.Duration { return &c.ResetTokenTTL })},
+		{"reset-emails-per-hour", "ACCOUNTD_RESET_EMAILS_PER_HOUR", "3", "per-address cap on reset emails", intSetting(func(c *config) *int { return &c.ResetEmailsPerHour })},
+		{"keep-api-keys-on-reset", "ACCOUNTD_KEEP_API_KEYS_ON_RESET", "false", "keep API keys valid when a password is reset", boolSetting(func(c *config) *bool { return &c.KeepAPIKeysOnReset })},
+		{"rate-limits", "ACCOUNTD_RATE_LIMITS", "on", "on, or off when a proxy in front already limits", str(func(c *config) *string { return &c.RateLimits })},
+		{"trusted-proxies", "ACCOUNTD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", str(func(c *config) *string { return &c.TrustedProxies })},
+		{"cors-origins", "ACCOUNTD_CORS_ORIGINS", "", "origins allowed to call the API from a browser", str(func(c *config) *string { return &c.CORSOrigins })},
+		{"tls-cert", "ACCOUNTD_TLS_CERT", "", "certificate file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSCert })},
+		{"tls-key", "ACCOUNTD_TLS_KEY", "", "key file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSKey })},
+		{"log-format", "ACCOUNTD_LOG_FORMAT", "", "json or text [json; text with -dev]", str(func(c *config) *string { return &c.LogFormat })},
+		{"log-level", "ACCOUNTD_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *config) *string { return &c.LogLevel })},
+	}
+}
+
+func intSetting(p func(*config) *int) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func durationSetting(p func(*config) *time.Duration) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration such as 1h or 30m", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+func boolSetting(p func(*config) *bool) func(*config, string) error {
+	return func(c *config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p(c) = b
+		return nil
+	}
+}
+
+// settingValue is a flag.Value that applies a setting, so a flag overrides
+// the environment.
+type settingValue struct {
+	c   *config
+	s   setting
+	cur string
+}
+
+func (v *settingValue) String() string { return v.cur }
+func (v *settingValue) Set(s string) error {
+	if err := v.s.set(v.c, s); err != nil {
+		return err
+	}
+	v.cur = s
+	return nil
+}
+
+// parseConfig reads defaults, then the environment, then the flags of args;
+// it refuses positional arguments.
+func parseConfig(name string, args []string, getenv func(string) string, fs *flag.FlagSet) (*config, error) {
+	c, rest, err := parseConfigArgs(args, getenv, fs)
+	if err == nil && len(rest) > 0 {
+		return nil, fmt.Errorf("%s: unexpected argument %q", name, rest[0])
+	}
+	return c, err
+}
+
+// parseConfigArgs is parseConfig that returns the positional arguments.
+func parseConfigArgs(args []string, getenv func(string) string, fs *flag.FlagSet) (*config, []string, error) {
+	c := &config{}
+	for _, s := range settings() {
+		val := s.def
+		if e := getenv(s.env); e != "" {
+			val = e
+		}
+		if err := s.set(c, val); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", s.env, err)
+		}
+		fs.Var(&settingValue{c: c, s: s, cur: val}, s.flag, s.usage+" ("+s.env+")")
+	}
+	fs.BoolVar(&c.Dev, "dev", false, "development mode: SQLite, captcha none, mail in /dev/mail/, loopback only")
+	fs.BoolVar(&c.NoMigrate, "no-migrate", false, "do not apply migrations at start; refuse to start on an old schema")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+// finish applies development mode and checks that the settings make a
+// service that may start (SPEC §9), naming everything that is missing.
+func (c *config) finish() error {
+	if c.Dev {
+		if c.CaptchaProvider == "" {
+			c.CaptchaProvider = "none"
+		}
+		if c.LogFormat == "" {
+			c.LogFormat = "text"
+		}
+		if c.DashboardURL == "" {
+			c.DashboardURL = "http://" + c.Addr
+		}
+		if !loopback(c.Addr) {
+			return fmt.Errorf("development mode listens on loopback only, but ACCOUNTD_ADDR is %q", c.Addr)
+		}
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "json"
+	}
+	var missing []string
+	if !c.Dev {
+		if c.CaptchaProvider == "" || c.CaptchaProvider == "none" {
+			missing = append(missing, "a captcha provider (ACCOUNTD_CAPTCHA_PROVIDER=recaptcha, hcaptcha or turnstile; none is for -dev only)")
+		}
+		if u, err := url.Parse(c.DashboardURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			missing = append(missing, "an https dashboard URL (ACCOUNTD_DASHBOARD_URL=https://…)")
+		}
+		if c.SMTPURL == "" {
+			missing = append(missing, "an SMTP server (ACCOUNTD_SMTP_URL=smtp://user:pass@host:587)")
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("refusing to start outside development mode without %s; or run `accountd serve -dev` to try it locally",
+			strings.Join(missing, ", "))
+	}
+	if _, err := url.Parse(c.DashboardURL); err != nil {
+		return fmt.Errorf("ACCOUNTD_DASHBOARD_URL: %w", err)
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("ACCOUNTD_TLS_CERT and ACCOUNTD_TLS_KEY go together: set both or neither")
+	}
+	return nil
+}
+
+// trustedProxies parses ACCOUNTD_TRUSTED_PROXIES.
+func (c *config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("ACCOUNTD_TRUSTED_PROXIES: %q is not a CIDR", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// mailFrom is the From address: the setting, or noreply@ the dashboard host.
+func (c *config) mailFrom() string {
+	if c.MailFrom != "" {
+		return c.MailFrom
+	}
+	host := "localhost"
+	if u, err := url.Parse(c.DashboardURL); err == nil && u.Hostname() != "" && net.ParseIP(u.Hostname()) == nil {
+		host = u.Hostname()
+	}
+	return "noreply@" + host
+}
+
+// loopback reports whether a listen address is on a loopback interface.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

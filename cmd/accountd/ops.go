@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// opsApp builds the app for a one-shot operator command: warnings go to
+// stderr as text, nothing is served, the schema must be current.
+func opsApp(ctx context.Context, cfg *config, stderr io.Writer) (*app, error) {
+	if cfg.DashboardURL == "" {
+		cfg.DashboardURL = "http://" + cfg.Addr
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return newApp(ctx, cfg, log, false)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig("migrate", args, getenv, newFlags("migrate", stderr))
+	if err != nil {
+		return err
+	}
+	db, err := openDB(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	for _, name := range applied {
+		fmt.Fprintln(stdout, "applied", name)
+	}
+	if err == nil && len(applied) == 0 {
+		fmt.Fprintln(stdout, "the schema is current; nothing to apply")
+	}
+	return err
+}
+
+func resetLink(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("reset-link", stderr)
+	send := fs.Bool("send", false, "email the link to the account instead of printing it (the running service delivers it)")
+	cfg, rest, err := parseConfigArgs(args, getenv, fs)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("usage: accountd reset-link [-send] EMAIL")
+	}
+	a, err := opsApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	link, err := a.svc.ResetLink(ctx, rest[0], *send)
+	if err != nil {
+		return err
+	}
+	if *send {
+		fmt.Fprintln(stdout, "reset email queued; the running accountd delivers it")
+		return nil
+	}
+	fmt.Fprintln(stdout, link)
+	return nil
+}
+
+func audit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("audit", stderr)
+	email := fs.String("email", "", "only events of this address")
+	since := fs.String("since", "", "only events since: a duration back from now (24h) or a date (2026-11-27)")
+	limit := fs.Int("limit", 1000, "at most this many events, newest first")
+	cfg, err := parseConfig("audit", args, getenv, fs)
+	if err != nil {
+		return err
+	}
+	from, err := parseSince(*since, time.Now())
+	if err != nil {
+		return err
+	}
+	a, err := opsApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	events, err := a.svc.Events(ctx, *email, account.EventFilter{Since: from, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tEVENT\tACCOUNT\tEMAIL\tIP\tDETAIL\tUSER AGENT")
+	for _, e := range events {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339), e.Type, e.UserID,
+			e.Email, e.IP, e.Detail, e.UserAgent)
+	}
+	return tw.Flush()
+}
+
+// parseSince reads -since: a duration back from now, or a date.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("-since %q: want a duration like 24h or a date like 2026-11-27", s)
+}

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/captcha"
+	mailer "github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/web"
+)
+
+// app is the wired program.
+type app struct {
+	cfg    *config
+	log    *slog.Logger
+	db     *sqlite.DB
+	store  account.Store
+	svc    *account.Service
+	worker *mailer.Worker
+	reg    *prometheus.Registry
+}
+
+// newLogger builds the one logger, passed down from here (DESIGN §8).
+func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return nil, fmt.Errorf("ACCOUNTD_LOG_LEVEL: %q is not debug, info, warn or error", cfg.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch cfg.LogFormat {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("ACCOUNTD_LOG_FORMAT: %q is not json or text", cfg.LogFormat)
+}
+
+// openDB opens the database named by the configuration.
+func openDB(cfg *config) (*sqlite.DB, error) {
+	if strings.HasPrefix(cfg.DatabaseURL, "postgres://") || strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		return nil, errors.New("ACCOUNTD_DATABASE_URL: PostgreSQL is not supported yet; use a SQLite file path")
+	}
+	return sqlite.Open(cfg.DatabaseURL)
+}
+
+// openStore opens the database, migrates it when asked, and refuses a schema
+// with pending migrations.
+func openStore(ctx context.Context, cfg *config, migrate bool) (*sqlite.DB, error) {
+	db, err := openDB(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		if _, err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	pending, err := db.Pending(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(pending) > 0 {
+		db.Close()
+		return nil, fmt.Errorf("the database schema is old (%d migrations pending): run `accountd migrate`", len(pending))
+	}
+	return db, nil
+}
+
+// newApp wires the store, service and mail worker.
+func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*app, error) {
+	db, err := openStore(ctx, cfg, migrate)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, db: db, store: db.Store(), reg: prometheus.NewRegistry()}
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	templates, err := mailer.LoadTemplates(cfg.MailTemplates)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("mail templates: %w", err)
+	}
+	sender, err := a.sender()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	from := cfg.mailFrom()
+	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
+		DashboardURL:       cfg.DashboardURL,
+		ResetTokenTTL:      cfg.ResetTokenTTL,
+		ResetEmailsPerHour: cfg.ResetEmailsPerHour,
+		KeepAPIKeysOnReset: cfg.KeepAPIKeysOnReset,
+		MailDomain:         mailDomain(from),
+		Policy:             password.DefaultPolicy(),
+	}, time.Now, func() { a.worker.Wake() })
+	sent, failed := mailMetrics(a.reg)
+	a.worker = mailer.NewWorker(a.store, a.svc, templates, sender, mailer.WorkerConfig{
+		From: from, MaxAttempts: cfg.MailMaxAttempts, Logger: log,
+		OnSent: func(kind string, latency time.Duration) {
+			sent.WithLabelValues(kind).Observe(latency.Seconds())
+		},
+		OnFailed: func(kind string, dead bool) {
+			failed.WithLabelValues(kind, fmt.Sprint(dead)).Inc()
+		},
+	})
+	return a, nil
+}
+
+// sender picks SMTP when configured, else the development inbox.
+func (a *app) sender() (mailer.Sender, error) {
+	if a.cfg.SMTPURL != "" {
+		s, err := mailer.NewSMTPSender(a.cfg.SMTPURL, 30*time.Second)
+		if err != nil {
+			return nil, fmt.Errorf("ACCOUNTD_SMTP_URL: %w", err)
+		}
+		return s, nil
+	}
+	return mailer.NewDevSender(a.store), nil
+}
+
+func mailMetrics(reg prometheus.Registerer) (*prometheus.HistogramVec, *prometheus.CounterVec) {
+	sent := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "accountd_mail_sent_latency_seconds", Help: "Emails sent, by kind, and the time from queueing to SMTP acceptance.",
+		Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+	}, []string{"kind"})
+	failed := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "accountd_mail_failed_total", Help: "Failed delivery attempts, by kind and whether the email is now dead.",
+	}, []string{"kind", "dead"})
+	reg.MustRegister(sent, failed)
+	return sent, failed
+}
+
+// mailDomain is the domain of the From address, for Message-IDs.
+func mailDomain(from string) string {
+	if a, err := mail.ParseAddress(from); err == nil {
+		if at := strings.LastIndexByte(a.Address, '@'); at >= 0 {
+			return a.Address[at+1:]
+		}
+	}
+	return "accountd.localhost"
+}
+
+// verifier returns the captcha verifier the configuration names.
+func verifier(cfg *config) (captcha.Verifier, error) {
+	switch cfg.CaptchaProvider {
+	case "none":
+		return captcha.None{}, nil
+	case "recaptcha", "hcaptcha", "turnstile":
+		return nil, fmt.Errorf("ACCOUNTD_CAPTCHA_PROVIDER: %s is not supported yet", cfg.CaptchaProvider)
+	}
+	return nil, fmt.Errorf("ACCOUNTD_CAPTCHA_PROVIDER: %q is not recaptcha, hcaptcha, turnstile or none", cfg.CaptchaProvider)
+}
+
+const devBanner = `
+  ┌────────────────────────────────────────────────────────────────┐
+  │  accountd DEVELOPMENT MODE — not for production                │
+  │  captcha off, listening on loopback only, mail kept locally    │
+  └────────────────────────────────────────────────────────────────┘
+`
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig("serve", args, getenv, newFlags("serve", stderr))
+	if err != nil {
+		return err
+	}
+	if err := cfg.finish(); err != nil {
+		return err
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	v, err := verifier(cfg)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(ctx, cfg, log, !cfg.NoMigrate)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	if cfg.Dev {
+		fmt.Fprint(stderr, devBanner)
+		log.Warn("captcha provider is none: every captcha is accepted (development only)")
+	}
+	proxies, _ := cfg.trustedProxies()
+	var inbox web.DevInbox
+	if cfg.SMTPURL == "" {
+		inbox = a.store
+	}
+	handler := web.New(a.svc, v, log, web.NewMetrics(a.reg), web.Config{
+		DevInbox: inbox, TrustedProxies: proxies, MinPasswordLength: password.DefaultPolicy().MinLength,
+	})
+	return a.listen(ctx, handler, stdout)
+}
+
+// newServer returns an http.Server with the timeouts of DESIGN §3.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// listen serves the public and admin listeners and the mail worker until ctx
+// ends, then shuts down gracefully: in-flight requests and the email in hand
+// finish.
+func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer) error {
+	pub, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	servers := []*http.Server{newServer(handler, a.log)}
+	listeners := []net.Listener{pub}
+	adminURL := "off"
+	if a.cfg.AdminAddr != "off" {
+		adm, err := net.Listen("tcp", a.cfg.AdminAddr)
+		if err != nil {
+			pub.Close()
+			return err
+		}
+		servers = append(servers, newServer(a.adminHandler(), a.log))
+		listeners = append(listeners, adm)
+		adminURL = "http://" + adm.Addr().String()
+	}
+	scheme := "http"
+	if a.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "accountd listening on %s://%s (admin %s)\n", scheme, pub.Addr(), adminURL)
+	a.log.Info("listening", "addr", pub.Addr().String(), "admin", adminURL, "dashboard_url", a.cfg.DashboardURL)
+
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() {
+			var err error
+			if i == 0 && a.cfg.TLSCert != "" {
+				err = srv.ServeTLS(listeners[i], a.cfg.TLSCert, a.cfg.TLSKey)
+			} else {
+				err = srv.Serve(listeners[i])
+			}
+			if !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = a.worker.Run(workerCtx) })
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		_ = srv.Shutdown(shutdownCtx)
+	}
+	stopWorker()
+	wg.Wait()
+	return err
+}
+
+// adminHandler serves /healthz, /readyz and /metrics (DESIGN §3).
+func (a *app) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.svc.Ready(ctx); err != nil {
+			a.log.Warn("not ready", "err", err)
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	return mux
+}

@@ -1,0 +1,50 @@
+package account
+
+import "context"
+
+// ResetLink issues a reset link for the account with the given address, for
+// an operator (SPEC §4.1). With send it queues the reset email instead of
+// returning the link, and returns "". An operator can never set a password.
+func (s *Service) ResetLink(ctx context.Context, email string, send bool) (string, error) {
+	u, err := s.store.UserByEmailKey(ctx, EmailKey(email))
+	if isNotFound(err) || err == nil && u.Deleted() {
+		return "", &Error{Kind: KindNotFound, Code: "not_found", Message: "No active account has that email address."}
+	}
+	if err != nil {
+		return "", wrapStore(err)
+	}
+	c := Client{IP: "operator", UserAgent: "accountd reset-link"}
+	m := s.newMail(MailResetRequest, u.Email, c, map[string]string{"ip": c.IP, "user_agent": c.UserAgent})
+	err = s.store.InTx(ctx, func(tx Store) error {
+		var err error
+		if *m, err = s.resetMail(ctx, tx, u, *m, s.clock()); err != nil {
+			return err
+		}
+		if send {
+			if err := tx.EnqueueMail(ctx, m); err != nil {
+				return err
+			}
+		}
+		return s.event(ctx, tx, "reset_link_issued", u.ID, u.Email, c, map[bool]string{true: "emailed", false: "printed"}[send])
+	})
+	if err != nil {
+		return "", wrapStore(err)
+	}
+	if send {
+		s.wake()
+		return "", nil
+	}
+	return m.Data["link"], nil
+}
+
+// Events returns audit events, newest first.
+func (s *Service) Events(ctx context.Context, email string, f EventFilter) ([]Event, error) {
+	if email != "" {
+		f.EmailKey = EmailKey(email)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	ev, err := s.store.Events(ctx, f)
+	return ev, wrapStore(err)
+}

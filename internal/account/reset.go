@@ -1,0 +1,248 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// resetCapWindow is the window of the per-address cap on reset emails.
+const resetCapWindow = time.Hour
+
+var (
+	errResetInvalid = Invalid("password_reset_token", "invalid", "Invalid password reset token.")
+	errResetExpired = Invalid("password_reset_token", "expired", "The password reset token has expired.")
+)
+
+// RequestReset queues a reset request for an address. It does the same work
+// whether or not an account has the address: one outbox row. The mail worker
+// resolves it later (ResolveMail), so nothing the caller sees depends on the
+// account's existence (DESIGN §4).
+func (s *Service) RequestReset(ctx context.Context, email string, c Client) error {
+	email, err := ValidateEmail("email", email)
+	if err != nil {
+		return err
+	}
+	m := s.newMail(MailResetRequest, email, c, map[string]string{
+		"ip": c.IP, "user_agent": truncate(c.UserAgent, 512), "requested_at": formatMailTime(s.clock()),
+	})
+	if err := s.store.EnqueueMail(ctx, m); err != nil {
+		return wrapStore(err)
+	}
+	s.wake()
+	return nil
+}
+
+// ResolveMail turns a queued reset request into a reset email with a fresh
+// token, or into nothing when no active account has the address or the
+// address reached its hourly cap. It persists the result.
+func (s *Service) ResolveMail(ctx context.Context, m Mail) (Mail, error) {
+	if m.Kind != MailResetRequest {
+		return m, nil
+	}
+	c := Client{IP: m.Data["ip"], UserAgent: m.Data["user_agent"], Locale: m.Locale}
+	err := s.store.InTx(ctx, func(tx Store) error {
+		u, err := tx.UserByEmailKey(ctx, EmailKey(m.To))
+		if isNotFound(err) || err == nil && u.Deleted() {
+			m.Status = MailSuppressed
+			if err := s.event(ctx, tx, "reset_requested", 0, m.To, c, "no active account"); err != nil {
+				return err
+			}
+			return tx.UpdateMail(ctx, m)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, "reset_requested", u.ID, u.Email, c, ""); err != nil {
+			return err
+		}
+		now := s.clock()
+		n, err := tx.CountResetTokens(ctx, u.ID, now.Add(-resetCapWindow))
+		if err != nil {
+			return err
+		}
+		if n >= s.cfg.ResetEmailsPerHour {
+			m.Status = MailSuppressed
+			if err := s.event(ctx, tx, "reset_suppressed", u.ID, u.Email, c, "per-address cap reached"); err != nil {
+				return err
+			}
+			return tx.UpdateMail(ctx, m)
+		}
+		m, err = s.resetMail(ctx, tx, u, m, now)
+		if err != nil {
+			return err
+		}
+		return tx.UpdateMail(ctx, m)
+	})
+	return m, err
+}
+
+// resetMail creates a reset token for u and fills m as the email carrying it,
+// addressed to the stored address, never the one typed (CVE-2019-19844).
+func (s *Service) resetMail(ctx context.Context, tx Store, u User, m Mail, now time.Time) (Mail, error) {
+	raw := NewSecretHex()
+	rt := ResetToken{UserID: u.ID, Hash: HashSecret(raw), Email: u.Email,
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.ResetTokenTTL)}
+	if err := tx.CreateResetToken(ctx, &rt); err != nil {
+		return m, err
+	}
+	data := map[string]string{
+		"email":       u.Email,
+		"token":       raw,
+		"link":        s.cfg.DashboardURL + "/resetpassword/" + raw + "/confirm/",
+		"cancel_link": s.cfg.DashboardURL + "/resetpassword/" + raw + "/cancel/",
+		"expires_at":  formatMailTime(rt.ExpiresAt),
+	}
+	for _, k := range []string{"ip", "user_agent", "requested_at"} {
+		data[k] = m.Data[k]
+	}
+	if data["requested_at"] == "" {
+		data["requested_at"] = formatMailTime(now)
+	}
+	m.Kind, m.To, m.Data = MailResetLink, u.Email, data
+	return m, nil
+}
+
+// MailDelivered records the audit event of a reset email's delivery.
+func (s *Service) MailDelivered(ctx context.Context, m Mail, sendErr error, dead bool) {
+	if m.Kind != MailResetLink {
+		return
+	}
+	c := Client{IP: m.Data["ip"], UserAgent: m.Data["user_agent"]}
+	switch {
+	case sendErr == nil:
+		_ = s.event(ctx, s.store, "reset_sent", 0, m.To, c, "")
+	case dead:
+		_ = s.event(ctx, s.store, "reset_delivery_failed", 0, m.To, c, "gave up")
+	default:
+		_ = s.event(ctx, s.store, "reset_delivery_failed", 0, m.To, c, "will retry")
+	}
+}
+
+// usableReset looks up a reset token and its user and says why it cannot be
+// used, if it cannot. The reason is for the audit log only: the client sees
+// invalid or expired, never which account the token belonged to.
+func (s *Service) usableReset(ctx context.Context, st Store, raw string) (ResetToken, User, string, error) {
+	if !validSecretHex(raw) {
+		return ResetToken{}, User{}, "malformed", errResetInvalid
+	}
+	rt, err := st.ResetTokenByHash(ctx, HashSecret(raw))
+	if isNotFound(err) {
+		return rt, User{}, "unknown", errResetInvalid
+	}
+	if err != nil {
+		return rt, User{}, "", wrapStore(err)
+	}
+	u, err := st.UserByID(ctx, rt.UserID)
+	if err != nil && !isNotFound(err) {
+		return rt, u, "", wrapStore(err)
+	}
+	switch {
+	case err != nil || u.Deleted():
+		return rt, u, "account gone", errResetInvalid
+	case !rt.UsedAt.IsZero():
+		return rt, u, "used", errResetInvalid
+	case !rt.VoidedAt.IsZero():
+		return rt, u, "voided", errResetInvalid
+	case rt.CreatedAt.Before(u.PasswordChangedAt) || rt.CreatedAt.Before(u.EmailChangedAt):
+		return rt, u, "issued before a password or email change", errResetInvalid
+	case !s.clock().Before(rt.ExpiresAt):
+		return rt, u, "expired", errResetExpired
+	}
+	return rt, u, "", nil
+}
+
+// rejectReset records why a token was refused and returns the client error.
+func (s *Service) rejectReset(ctx context.Context, u User, reason string, err error, c Client) error {
+	var ae *Error
+	if !errors.As(err, &ae) || ae.Kind != KindInvalid {
+		return err
+	}
+	typ := "reset_rejected"
+	if ae.Code == "expired" {
+		typ = "reset_expired"
+	}
+	_ = s.event(ctx, s.store, typ, u.ID, u.Email, c, reason)
+	return err
+}
+
+// CheckReset reports whether a reset token is usable, consuming nothing.
+func (s *Service) CheckReset(ctx context.Context, raw string, c Client) error {
+	_, u, reason, err := s.usableReset(ctx, s.store, raw)
+	if err != nil {
+		return s.rejectReset(ctx, u, reason, err, c)
+	}
+	_ = s.event(ctx, s.store, "reset_checked", u.ID, u.Email, c, "")
+	return nil
+}
+
+// CancelReset voids a reset token ("this wasn't me").
+func (s *Service) CancelReset(ctx context.Context, raw string, c Client) error {
+	rt, u, reason, err := s.usableReset(ctx, s.store, raw)
+	if err != nil {
+		return s.rejectReset(ctx, u, reason, err, c)
+	}
+	err = s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.VoidResetToken(ctx, rt.ID, s.clock()); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "reset_cancelled", u.ID, u.Email, c, "")
+	})
+	if isNotFound(err) {
+		return errResetInvalid
+	}
+	return wrapStore(err)
+}
+
+// CompleteReset sets a new password with a reset token and returns a new
+// login token. In one transaction it marks the token used (exactly one of
+// concurrent callers wins), voids the other reset tokens, revokes every
+// previous token, marks the email verified and queues the notice.
+func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (string, error) {
+	rt, u, reason, tokErr := s.usableReset(ctx, s.store, raw)
+	var fields []FieldError
+	if tokErr != nil {
+		var ae *Error
+		if !errors.As(tokErr, &ae) || ae.Kind != KindInvalid {
+			return "", tokErr
+		}
+		fields = append(fields, ae.Fields...)
+		_ = s.rejectReset(ctx, u, reason, tokErr, c)
+		u = User{} // never check similarity against an account the token does not open
+	}
+	fields = append(fields, s.checkPassword("password", pw, u.Email)...)
+	if len(fields) > 0 {
+		return "", InvalidFields(fields)
+	}
+	hash, err := s.hash(pw)
+	if err != nil {
+		return "", err
+	}
+	kinds := []TokenKind{TokenLogin, TokenAPIKey}
+	if s.cfg.KeepAPIKeysOnReset {
+		kinds = kinds[:1]
+	}
+	var token string
+	now := s.clock()
+	err = s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.UseResetToken(ctx, rt.ID, now); err != nil {
+			return err
+		}
+		if err := s.setPassword(ctx, tx, u, hash, 0, kinds, now, c, "reset_completed"); err != nil {
+			return err
+		}
+		if err := tx.SetEmailVerified(ctx, u.ID, now); err != nil {
+			return err
+		}
+		token, _, err = s.issueToken(ctx, tx, u.ID, TokenLogin, "")
+		return err
+	})
+	if isNotFound(err) {
+		return "", s.rejectReset(ctx, u, "used concurrently", errResetInvalid, c)
+	}
+	if err != nil {
+		return "", wrapStore(err)
+	}
+	s.wake()
+	return token, nil
+}

@@ -1,0 +1,127 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/accountd/accountd/internal/password"
+)
+
+// Config holds the business settings of the Service.
+type Config struct {
+	// DashboardURL is the base of the links in emails, without a final "/".
+	DashboardURL string
+	// ResetTokenTTL is how long a reset link works.
+	ResetTokenTTL time.Duration
+	// ResetEmailsPerHour caps reset emails per address (silently).
+	ResetEmailsPerHour int
+	// KeepAPIKeysOnReset keeps API keys valid when a password is reset.
+	KeepAPIKeysOnReset bool
+	// MailDomain is the right-hand side of generated Message-IDs.
+	MailDomain string
+	Policy     password.Policy
+}
+
+// Client describes who sent a request, for audit events and emails.
+type Client struct {
+	IP        string
+	UserAgent string
+	Locale    string
+}
+
+// Service holds every business rule of accountd.
+type Service struct {
+	store  Store
+	hasher *password.Hasher
+	cfg    Config
+	now    func() time.Time
+	// wake tells the mail worker that a mail was queued; may be nil.
+	wake func()
+}
+
+// NewService returns a Service. now is the clock; wake, when not nil, is
+// called after a mail was queued.
+func NewService(store Store, hasher *password.Hasher, cfg Config, now func() time.Time, wake func()) *Service {
+	cfg.DashboardURL = strings.TrimRight(cfg.DashboardURL, "/")
+	if cfg.ResetTokenTTL <= 0 {
+		cfg.ResetTokenTTL = time.Hour
+	}
+	if cfg.MailDomain == "" {
+		cfg.MailDomain = "accountd.localhost"
+	}
+	if cfg.Policy.MinLength == 0 {
+		cfg.Policy = password.DefaultPolicy()
+	}
+	if wake == nil {
+		wake = func() {}
+	}
+	return &Service{store: store, hasher: hasher, cfg: cfg, now: now, wake: wake}
+}
+
+// Ready reports whether the store answers with a current schema.
+func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// clock returns the current time in UTC, truncated to microseconds: the
+// precision every backend keeps, so what is written is what is read back.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// newMail returns an outbox row with a fresh, stable Message-ID.
+func (s *Service) newMail(kind, to string, c Client, data map[string]string) *Mail {
+	b := make([]byte, 16)
+	rand.Read(b)
+	now := s.clock()
+	return &Mail{
+		Kind: kind, To: to, Locale: c.Locale, Data: data, Status: MailQueued,
+		MessageID: "<" + hex.EncodeToString(b) + "@" + s.cfg.MailDomain + ">",
+		CreatedAt: now, NextAt: now,
+	}
+}
+
+// event records an audit event outside any transaction. Audit is best
+// effort on failure paths: a lost event must not turn a 400 into a 503.
+func (s *Service) event(ctx context.Context, st Store, typ string, userID int64, email string, c Client, detail string) error {
+	return st.AddEvent(ctx, &Event{Time: s.clock(), Type: typ, UserID: userID, Email: email, EmailKey: EmailKey(email),
+		IP: c.IP, UserAgent: truncate(c.UserAgent, 512), Detail: detail})
+}
+
+// issueToken creates a login token for the user and returns its value.
+func (s *Service) issueToken(ctx context.Context, st Store, userID int64, kind TokenKind, label string) (string, Token, error) {
+	raw := NewToken()
+	t := Token{UserID: userID, Kind: kind, Hash: HashSecret(raw), Label: label, CreatedAt: s.clock()}
+	if err := st.CreateToken(ctx, &t); err != nil {
+		return "", Token{}, err
+	}
+	return raw, t, nil
+}
+
+// checkPassword applies the password rules, reporting failures on field.
+func (s *Service) checkPassword(field, pw, email string) []FieldError {
+	var out []FieldError
+	for _, v := range s.cfg.Policy.Check(pw, email) {
+		out = append(out, FieldError{Field: field, Code: v.Code, Message: v.Message})
+	}
+	return out
+}
+
+// hash hashes a password, reporting failure as Unavailable.
+func (s *Service) hash(pw string) (string, error) {
+	h, err := s.hasher.Hash(pw)
+	if err != nil {
+		return "", Unavailable(err)
+	}
+	return h, nil
+}
+
+// isNotFound reports whether err is the store's ErrNotFound.
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

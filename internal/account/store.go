@@ -1,0 +1,144 @@
+package account
+
+import (
+	"context"
+	"time"
+)
+
+// ResetToken is one password reset token. Only the SHA-256 of its value is
+// stored.
+type ResetToken struct {
+	ID        int64
+	UserID    int64
+	Hash      []byte
+	Email     string // the address the link was sent to
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until used
+	VoidedAt  time.Time // zero unless voided (another token used, cancelled, password changed)
+}
+
+// MailStatus is the delivery state of a queued email.
+type MailStatus string
+
+// Mail states.
+const (
+	MailQueued     MailStatus = "queued"
+	MailSent       MailStatus = "sent"
+	MailDead       MailStatus = "dead"
+	MailSuppressed MailStatus = "suppressed" // resolved to nothing to send (unknown address, cap)
+)
+
+// Mail kinds. A kind names a template, except MailResetRequest, which the
+// worker resolves (DESIGN §4) into MailResetLink or into nothing.
+const (
+	MailResetRequest    = "reset_request"
+	MailResetLink       = "reset_link"
+	MailPasswordChanged = "password_changed"
+)
+
+// Mail is one row of the outbox: an email to send, written in the same
+// transaction as the change that causes it.
+type Mail struct {
+	ID        int64
+	Kind      string
+	To        string
+	Locale    string
+	Data      map[string]string
+	MessageID string // stable across retries
+	Status    MailStatus
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	NextAt    time.Time // not claimed before this time
+	SentAt    time.Time
+}
+
+// SecretMailKeys are the keys of Mail.Data that hold a secret; they are
+// blanked once the mail is sent or dead.
+var SecretMailKeys = []string{"token", "link", "cancel_link"}
+
+// DevMail is an email kept in the database by the development sender.
+type DevMail struct {
+	ID        int64
+	MessageID string
+	To        string
+	Subject   string
+	Text      string
+	HTML      string
+	CreatedAt time.Time
+}
+
+// Event is one audit event.
+type Event struct {
+	ID        int64
+	Time      time.Time
+	Type      string
+	UserID    int64 // 0 when unknown
+	Email     string
+	EmailKey  string // EmailKey(Email), for filtering
+	IP        string
+	UserAgent string
+	Detail    string
+}
+
+// EventFilter selects audit events.
+type EventFilter struct {
+	EmailKey string    // "" for any
+	Since    time.Time // zero for any
+	Limit    int
+}
+
+// Store is the persistence the Service needs. Methods take ctx first, do one
+// statement or a few, and hold no rules. "Not found" is ErrNotFound, a
+// uniqueness violation ErrConflict.
+type Store interface {
+	// InTx runs fn in one transaction; fn's Store sees and writes within it.
+	InTx(ctx context.Context, fn func(tx Store) error) error
+	// Ping reports whether the database answers and its schema is current.
+	Ping(ctx context.Context) error
+
+	CreateUser(ctx context.Context, u *User) error
+	UserByID(ctx context.Context, id int64) (User, error)
+	UserByEmailKey(ctx context.Context, key string) (User, error)
+	SetPassword(ctx context.Context, userID int64, hash string, changedAt time.Time) error
+	// RehashPassword replaces the hash without counting as a password change.
+	RehashPassword(ctx context.Context, userID int64, hash string) error
+	UpdateProfile(ctx context.Context, u User) error
+	SetLastLogin(ctx context.Context, userID int64, t time.Time) error
+	SetEmailVerified(ctx context.Context, userID int64, t time.Time) error
+
+	CreateToken(ctx context.Context, t *Token) error
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	RevokeToken(ctx context.Context, id int64, t time.Time) error
+	// RevokeTokens revokes every valid token of the user of the given kinds
+	// except the one with id keep (0 keeps none).
+	RevokeTokens(ctx context.Context, userID, keep int64, kinds []TokenKind, t time.Time) error
+
+	CreateResetToken(ctx context.Context, r *ResetToken) error
+	ResetTokenByHash(ctx context.Context, hash []byte) (ResetToken, error)
+	// UseResetToken marks the token used if it is neither used nor voided;
+	// ErrNotFound otherwise, so exactly one of concurrent callers wins.
+	UseResetToken(ctx context.Context, id int64, t time.Time) error
+	// VoidResetTokens voids every outstanding reset token of the user.
+	VoidResetTokens(ctx context.Context, userID int64, t time.Time) error
+	// VoidResetToken voids one outstanding token; ErrNotFound if none.
+	VoidResetToken(ctx context.Context, id int64, t time.Time) error
+	// CountResetTokens counts the reset tokens created for the user since t.
+	CountResetTokens(ctx context.Context, userID int64, since time.Time) (int, error)
+
+	EnqueueMail(ctx context.Context, m *Mail) error
+	// ClaimMail leases up to limit queued mails due at now until leaseUntil.
+	ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Mail, error)
+	// UpdateMail rewrites a mail's kind, recipient, data and status.
+	UpdateMail(ctx context.Context, m Mail) error
+	MailByID(ctx context.Context, id int64) (Mail, error)
+	Mails(ctx context.Context, status MailStatus, limit int) ([]Mail, error)
+
+	SaveDevMail(ctx context.Context, m *DevMail) error
+	DevMails(ctx context.Context, limit int) ([]DevMail, error)
+	DevMailByID(ctx context.Context, id int64) (DevMail, error)
+
+	AddEvent(ctx context.Context, e *Event) error
+	Events(ctx context.Context, f EventFilter) ([]Event, error)
+}

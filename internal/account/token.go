@@ -1,0 +1,95 @@
+package account
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// TokenKind says what a credential is: a login token or an API key.
+type TokenKind string
+
+// Token kinds.
+const (
+	TokenLogin  TokenKind = "login"
+	TokenAPIKey TokenKind = "apikey"
+)
+
+// Token is a login token or API key. Only the SHA-256 of its value is stored.
+type Token struct {
+	ID        int64
+	UserID    int64
+	Kind      TokenKind
+	Hash      []byte
+	Label     string
+	CreatedAt time.Time
+	RevokedAt time.Time // zero while valid
+}
+
+// tokenAlphabet is the character set of tokens (SPEC §1: [a-z0-9]).
+const tokenAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// TokenLength is the length of a login token or API key.
+const TokenLength = 40
+
+// NewToken returns a fresh 40-character token from the CSPRNG.
+func NewToken() string {
+	// 36 does not divide 256: reject bytes >= 252 (7*36) to keep every
+	// character equally likely.
+	out := make([]byte, 0, TokenLength)
+	buf := make([]byte, 64)
+	for len(out) < TokenLength {
+		rand.Read(buf) // never fails (crypto/rand panics the process if it cannot read)
+		for _, b := range buf {
+			if b < 252 && len(out) < TokenLength {
+				out = append(out, tokenAlphabet[int(b)%len(tokenAlphabet)])
+			}
+		}
+	}
+	return string(out)
+}
+
+// NewSecretHex returns 32 random bytes in lower-case hex: the form of reset
+// tokens and confirmation codes.
+func NewSecretHex() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// HashSecret returns the SHA-256 of a token, the only form that is stored.
+func HashSecret(secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return sum[:]
+}
+
+// validToken reports whether s has the shape of a token, so malformed
+// values are rejected before any lookup.
+func validToken(s string) bool {
+	if len(s) != TokenLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// validSecretHex reports whether s looks like a 64-character lower-case hex
+// secret.
+func validSecretHex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'f' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

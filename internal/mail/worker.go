@@ -1,0 +1,328 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"time"
+	"unicode/utf8"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// Queue is the outbox as the worker sees it; account.Store implements it.
+type Queue interface {
+	// ClaimMail leases up to limit queued mails due at now: it increments
+	// their Attempts and moves their NextAt to leaseUntil, so a mail whose
+	// worker dies becomes due again when the lease runs out.
+	ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]account.Mail, error)
+	// UpdateMail writes the mail back (status, data, attempts, next time,
+	// last error, sent time).
+	UpdateMail(ctx context.Context, m account.Mail) error
+}
+
+// Resolver turns a mail that is not yet concrete (kind
+// account.MailResetRequest) into a concrete mail, or into status suppressed.
+// It is implemented by account.Service; it persists its own change.
+type Resolver interface {
+	ResolveMail(ctx context.Context, m account.Mail) (account.Mail, error)
+	// MailDelivered is the audit hook, called once per attempt after the
+	// mail is written back: sendErr is nil on success, and dead says the
+	// mail will not be tried again. A failure to resolve counts as a failed
+	// attempt too.
+	MailDelivered(ctx context.Context, m account.Mail, sendErr error, dead bool)
+}
+
+// WorkerConfig tunes a Worker. Zero values take the defaults in brackets.
+type WorkerConfig struct {
+	From         string        // the From address of every mail
+	Batch        int           // mails claimed at once [50]
+	Lease        time.Duration // how long a claim is ours [1m]
+	PollInterval time.Duration // wait between polls of an idle queue [250ms]
+	MaxAttempts  int           // attempts before a mail is dead [10]
+	BaseBackoff  time.Duration // wait after the first failure [5s]
+	MaxBackoff   time.Duration // longest wait before jitter [1h]
+
+	Now    func() time.Time // [time.Now]
+	Rand   func() float64   // in [0, 1), for the jitter [math/rand/v2.Float64]
+	Logger *slog.Logger     // [discard]
+
+	// OnSent, if set, is called for every mail sent, with the time since it
+	// was queued. Metrics hook.
+	OnSent func(kind string, latency time.Duration)
+	// OnFailed, if set, is called for every failed attempt; dead says it was
+	// the last. Metrics hook.
+	OnFailed func(kind string, dead bool)
+}
+
+func (c WorkerConfig) withDefaults() WorkerConfig {
+	c.Batch = orDefault(c.Batch, 50)
+	c.Lease = orDefault(c.Lease, time.Minute)
+	c.PollInterval = orDefault(c.PollInterval, 250*time.Millisecond)
+	c.MaxAttempts = orDefault(c.MaxAttempts, 10)
+	c.BaseBackoff = orDefault(c.BaseBackoff, 5*time.Second)
+	c.MaxBackoff = orDefault(c.MaxBackoff, time.Hour)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// orDefault is v, or def when v is unset (zero or negative).
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// maxErrWait caps the wait between polls while claiming keeps failing, so a
+// database outage is logged a few times a minute rather than four times a
+// second.
+const maxErrWait = 30 * time.Second
+
+// Worker delivers the outbox: it claims due mails, resolves reset requests,
+// renders, sends, and records the outcome with retries and backoff.
+type Worker struct {
+	queue     Queue
+	resolver  Resolver
+	templates *Templates
+	sender    Sender
+	cfg       WorkerConfig
+	log       *slog.Logger
+	wake      chan struct{}
+}
+
+// NewWorker returns a worker; cfg's zero fields take their defaults.
+func NewWorker(q Queue, r Resolver, t *Templates, s Sender, cfg WorkerConfig) *Worker {
+	cfg = cfg.withDefaults()
+	return &Worker{
+		queue: q, resolver: r, templates: t, sender: s, cfg: cfg,
+		log:  cfg.Logger,
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// Wake tells the worker that a mail was queued, so it goes out without
+// waiting for the next poll. It never blocks.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default: // a poke is already pending; one is enough
+	}
+}
+
+// Run delivers mail until ctx is done. On cancellation it finishes the mail
+// in hand, hands the rest of its batch back to the queue, and returns nil.
+func (w *Worker) Run(ctx context.Context) error {
+	errWait := w.cfg.PollInterval
+	for ctx.Err() == nil {
+		n, err := w.RunOnce(ctx)
+		wait := w.cfg.PollInterval
+		switch {
+		case err != nil && ctx.Err() == nil:
+			w.log.Error("mail: claiming mail failed", "error", err)
+			wait, errWait = errWait, min(2*errWait, maxErrWait)
+		case err == nil && n >= w.cfg.Batch:
+			errWait = w.cfg.PollInterval
+			continue // a full batch: more may be due already
+		default:
+			errWait = w.cfg.PollInterval
+		}
+		w.sleep(ctx, wait)
+	}
+	return nil
+}
+
+// sleep waits for d, a Wake, or ctx.
+func (w *Worker) sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-w.wake:
+	case <-t.C:
+	}
+}
+
+// RunOnce claims one batch and processes it, returning how many mails it
+// processed (sent, failed or suppressed). It stops early, handing the rest of
+// the batch back, when ctx is cancelled or the lease is running out.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	now := w.cfg.Now()
+	leaseUntil := now.Add(w.cfg.Lease)
+	mails, err := w.queue.ClaimMail(ctx, now, leaseUntil, w.cfg.Batch)
+	if err != nil {
+		return 0, fmt.Errorf("mail: claim: %w", err)
+	}
+	// The mail in hand is finished even if ctx is cancelled meanwhile
+	// (graceful shutdown), so the work runs on a context that is not.
+	work := context.WithoutCancel(ctx)
+	// Past this point another worker may soon claim our mails again; a mail
+	// started later could be sent twice. A quarter of the lease leaves room
+	// for one slow send.
+	stopAt := leaseUntil.Add(-w.cfg.Lease / 4)
+	for i, m := range mails {
+		if ctx.Err() != nil || !w.cfg.Now().Before(stopAt) {
+			w.release(work, mails[i:], leaseUntil)
+			return i, nil
+		}
+		w.process(work, m)
+	}
+	return len(mails), nil
+}
+
+// release hands claimed but untried mails back to the queue, due now and
+// without counting the attempt that was not made. Once the lease is over
+// they are no longer ours to write; they become due by themselves.
+func (w *Worker) release(ctx context.Context, mails []account.Mail, leaseUntil time.Time) {
+	now := w.cfg.Now()
+	if !now.Before(leaseUntil) {
+		return
+	}
+	for _, m := range mails {
+		m.Attempts--
+		m.NextAt = now
+		if err := w.queue.UpdateMail(ctx, m); err != nil {
+			w.log.Error("mail: releasing a claimed mail failed", "mail_id", m.ID, "error", err)
+		}
+	}
+}
+
+// process delivers one claimed mail and records the outcome.
+func (w *Worker) process(ctx context.Context, m account.Mail) {
+	if m.Kind == account.MailResetRequest {
+		resolved, err := w.resolve(ctx, m)
+		if err != nil {
+			w.failed(ctx, m, fmt.Errorf("resolve: %w", err))
+			return
+		}
+		if resolved.Status == account.MailSuppressed {
+			return // nothing to send; the resolver saved and audited it
+		}
+		m = resolved
+	}
+	r, err := w.templates.Render(m.Kind, m.Locale, m.Data)
+	if err != nil {
+		w.failed(ctx, m, &permanentError{err}) // no retry renders it better
+		return
+	}
+	now := w.cfg.Now()
+	err = w.sender.Send(ctx, Message{
+		MessageID: m.MessageID, From: w.cfg.From, To: m.To,
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Date: now,
+	})
+	if err != nil {
+		w.failed(ctx, m, err)
+		return
+	}
+	w.sent(ctx, m, now)
+}
+
+func (w *Worker) resolve(ctx context.Context, m account.Mail) (account.Mail, error) {
+	if w.resolver == nil {
+		return m, fmt.Errorf("no resolver for kind %q", m.Kind)
+	}
+	return w.resolver.ResolveMail(ctx, m)
+}
+
+// sent records a delivered mail.
+func (w *Worker) sent(ctx context.Context, m account.Mail, now time.Time) {
+	m.Status = account.MailSent
+	m.SentAt = now
+	m.LastError = ""
+	m.Data = blankSecrets(m.Data)
+	if err := w.queue.UpdateMail(ctx, m); err != nil {
+		// Delivered but not recorded: once the lease runs out it goes out
+		// again, with the same Message-ID. Better twice than never.
+		w.log.Error("mail: recording a sent mail failed", "mail_id", m.ID, "kind", m.Kind, "error", err)
+	}
+	w.log.Debug("mail: sent", "mail_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
+	if w.resolver != nil {
+		w.resolver.MailDelivered(ctx, m, nil, false)
+	}
+	if w.cfg.OnSent != nil {
+		var latency time.Duration
+		if !m.CreatedAt.IsZero() {
+			latency = now.Sub(m.CreatedAt)
+		}
+		w.cfg.OnSent(m.Kind, latency)
+	}
+}
+
+// failed records a failed attempt: dead at once when the failure is
+// permanent or the attempts are spent, else queued again after a backoff.
+func (w *Worker) failed(ctx context.Context, m account.Mail, sendErr error) {
+	dead := Permanent(sendErr) || m.Attempts >= w.cfg.MaxAttempts
+	m.LastError = errorText(sendErr)
+	if dead {
+		m.Status = account.MailDead
+		m.Data = blankSecrets(m.Data) // the link will never be sent: drop it
+	} else {
+		m.Status = account.MailQueued
+		m.NextAt = w.cfg.Now().Add(w.backoff(m.Attempts))
+	}
+	if err := w.queue.UpdateMail(ctx, m); err != nil {
+		w.log.Error("mail: recording a failed mail failed", "mail_id", m.ID, "kind", m.Kind, "error", err)
+	}
+	// Only the error text: Data holds the link, and the link is the secret.
+	w.log.Warn("mail: delivery failed", "mail_id", m.ID, "kind", m.Kind,
+		"attempts", m.Attempts, "dead", dead, "error", m.LastError)
+	if w.resolver != nil {
+		w.resolver.MailDelivered(ctx, m, sendErr, dead)
+	}
+	if w.cfg.OnFailed != nil {
+		w.cfg.OnFailed(m.Kind, dead)
+	}
+}
+
+// backoff is the wait after the given number of failed attempts:
+// BaseBackoff·2^(attempts-1), at most MaxBackoff, scaled by a jitter in
+// [0.5, 1.5) so that mails failing together do not retry together.
+func (w *Worker) backoff(attempts int) time.Duration {
+	d := w.cfg.BaseBackoff
+	for i := 1; i < attempts && d < w.cfg.MaxBackoff; i++ {
+		d *= 2 // a loop, not a shift: no overflow however many attempts
+	}
+	d = min(d, w.cfg.MaxBackoff)
+	return time.Duration(float64(d) * (0.5 + w.cfg.Rand()))
+}
+
+// blankSecrets returns a copy of data with every secret key present set to
+// "", so a sent or dead row no longer holds a usable link.
+func blankSecrets(data map[string]string) map[string]string {
+	out := maps.Clone(data)
+	for _, k := range account.SecretMailKeys {
+		if _, ok := out[k]; ok {
+			out[k] = ""
+		}
+	}
+	return out
+}
+
+// maxErrorText bounds LastError: an SMTP server may answer at length.
+const maxErrorText = 500
+
+// errorText is err as a LastError: one bounded string.
+func errorText(err error) string {
+	s := err.Error()
+	if len(s) <= maxErrorText {
+		return s
+	}
+	s = s[:maxErrorText]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1] // cut inside a rune
+	}
+	return s + "…"
+}

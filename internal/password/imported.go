@@ -1,0 +1,97 @@
+package password
+
+import (
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Imported hashes: bcrypt ($2a$, $2b$, $2y$) and Django's pbkdf2_sha256. Both
+// are only verified, never made; a match means the caller should rehash.
+
+const (
+	djangoPrefix = "pbkdf2_sha256$"
+	bcryptLen    = 60 // "$2b$" + 2-digit cost + "$" + 22 salt + 31 hash characters
+	// Bounds on the work a stored hash may ask for, so a hostile or corrupt
+	// one cannot wedge the process; both are well above what real systems use
+	// (Django 5 uses 1,000,000 iterations; bcrypt commonly 10 to 12).
+	maxDjangoIterations = 10_000_000
+	maxBcryptCost       = 16 // 2^16 rounds: a few seconds
+)
+
+// verifyImported tries the password as typed, then its NFKC form if that
+// differs: the systems these hashes come from did not normalise (Django does
+// not), but a user may type the same password through a different input
+// method than when they set it. The second attempt only happens for
+// non-normalised input, so the timing it adds says nothing about the account.
+func verifyImported(pw, encoded string, match func(pw, encoded string) (bool, error)) (bool, error) {
+	ok, err := match(pw, encoded)
+	if ok || err != nil {
+		return ok, err
+	}
+	if n := Normalize(pw); n != pw {
+		return match(n, encoded)
+	}
+	return false, nil
+}
+
+// isBcrypt recognises the bcrypt prefixes the SPEC accepts.
+func isBcrypt(encoded string) bool {
+	return strings.HasPrefix(encoded, "$2a$") || strings.HasPrefix(encoded, "$2b$") ||
+		strings.HasPrefix(encoded, "$2y$")
+}
+
+// matchBcrypt compares pw with a bcrypt hash. Passwords longer than 72 bytes
+// are compared as bcrypt implementations made them: only the first 72 count.
+func matchBcrypt(pw, encoded string) (bool, error) {
+	// x/crypto's parser ignores the total length, so check it to report
+	// truncated or padded hashes as malformed rather than as a mismatch.
+	if len(encoded) != bcryptLen {
+		return false, errors.New("password: malformed bcrypt hash")
+	}
+	cost, err := bcrypt.Cost([]byte(encoded))
+	if err != nil {
+		return false, fmt.Errorf("password: malformed bcrypt hash: %w", err)
+	}
+	if cost > maxBcryptCost {
+		return false, fmt.Errorf("password: bcrypt cost %d above %d", cost, maxBcryptCost)
+	}
+	err = bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+		return false, nil
+	}
+	return false, fmt.Errorf("password: malformed bcrypt hash: %w", err)
+}
+
+// matchDjango compares pw with Django's pbkdf2_sha256$<iterations>$<salt>$<b64 key>,
+// whose key is PBKDF2-HMAC-SHA256 of the UTF-8 password and salt, 32 bytes,
+// in padded standard base64.
+func matchDjango(pw, encoded string) (bool, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2_sha256" || parts[2] == "" {
+		return false, errors.New("password: malformed pbkdf2_sha256 hash")
+	}
+	iter, err := strconv.Atoi(parts[1])
+	if err != nil || iter < 1 || iter > maxDjangoIterations {
+		return false, fmt.Errorf("password: pbkdf2_sha256 iterations not in 1..%d", maxDjangoIterations)
+	}
+	want, err := base64.StdEncoding.DecodeString(parts[3])
+	if err != nil || len(want) != sha256.Size {
+		return false, errors.New("password: malformed pbkdf2_sha256 key")
+	}
+	got, err := pbkdf2.Key(sha256.New, pw, []byte(parts[2]), iter, sha256.Size)
+	if err != nil {
+		return false, fmt.Errorf("password: pbkdf2_sha256: %w", err)
+	}
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}

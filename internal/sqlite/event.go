@@ -1,0 +1,42 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// AddEvent stores an audit event and sets its ID.
+func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
+	var uid any
+	if e.UserID != 0 {
+		uid = e.UserID
+	}
+	err := s.write.QueryRowContext(ctx, `INSERT INTO events (time, type, user_id, email, email_key,
+		ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		micros(e.Time), e.Type, uid, e.Email, e.EmailKey, e.IP, e.UserAgent, e.Detail).Scan(&e.ID)
+	return mapErr(err)
+}
+
+// Events lists audit events matching f, newest first.
+func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Event, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, time, type, user_id, email, email_key, ip,
+		user_agent, detail FROM events WHERE (? = '' OR email_key = ?) AND time >= ?
+		ORDER BY time DESC, id DESC LIMIT ?`, f.EmailKey, f.EmailKey, f.Since.UnixMicro(), f.Limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []account.Event
+	for rows.Next() {
+		var e account.Event
+		var t, uid sql.NullInt64
+		if err := rows.Scan(&e.ID, &t, &e.Type, &uid, &e.Email, &e.EmailKey, &e.IP, &e.UserAgent, &e.Detail); err != nil {
+			return nil, mapErr(err)
+		}
+		e.Time, e.UserID = fromMicros(t), uid.Int64
+		out = append(out, e)
+	}
+	return out, mapErr(rows.Err())
+}

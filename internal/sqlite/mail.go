@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"sort"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+const mailColumns = `id, kind, recipient, locale, data, message_id, status, attempts, last_error,
+	created_at, next_at, sent_at`
+
+func scanMail(row interface{ Scan(...any) error }) (account.Mail, error) {
+	var m account.Mail
+	var data, status string
+	var created, next, sent sql.NullInt64
+	err := row.Scan(&m.ID, &m.Kind, &m.To, &m.Locale, &data, &m.MessageID, &status, &m.Attempts,
+		&m.LastError, &created, &next, &sent)
+	if err != nil {
+		return m, mapErr(err)
+	}
+	if err := json.Unmarshal([]byte(data), &m.Data); err != nil {
+		return m, err
+	}
+	m.Status = account.MailStatus(status)
+	m.CreatedAt, m.NextAt, m.SentAt = fromMicros(created), fromMicros(next), fromMicros(sent)
+	return m, nil
+}
+
+func encodeData(d map[string]string) (string, error) {
+	if d == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// EnqueueMail inserts a mail into the outbox and sets its ID.
+func (s *Store) EnqueueMail(ctx context.Context, m *account.Mail) error {
+	data, err := encodeData(m.Data)
+	if err != nil {
+		return err
+	}
+	err = s.write.QueryRowContext(ctx, `INSERT INTO mail_outbox (kind, recipient, locale, data,
+		message_id, status, attempts, last_error, created_at, next_at, sent_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.Kind, m.To, m.Locale, data, m.MessageID, string(m.Status), m.Attempts, m.LastError,
+		micros(m.CreatedAt), micros(m.NextAt), micros(m.SentAt)).Scan(&m.ID)
+	return mapErr(err)
+}
+
+// ClaimMail leases due mails: one statement on the single writer connection,
+// so two workers never claim the same row.
+func (s *Store) ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]account.Mail, error) {
+	rows, err := s.write.QueryContext(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, next_at = ?
+		WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'queued' AND next_at <= ?
+		ORDER BY next_at, id LIMIT ?) RETURNING `+mailColumns, micros(leaseUntil), micros(now), limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out, err := collectMail(rows)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, err
+}
+
+func collectMail(rows *sql.Rows) ([]account.Mail, error) {
+	defer rows.Close()
+	var out []account.Mail
+	for rows.Next() {
+		m, err := scanMail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// UpdateMail stores a mail's kind, recipient, data, status and delivery state.
+func (s *Store) UpdateMail(ctx context.Context, m account.Mail) error {
+	data, err := encodeData(m.Data)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, true, `UPDATE mail_outbox SET kind = ?, recipient = ?, data = ?, status = ?,
+		attempts = ?, last_error = ?, next_at = ?, sent_at = ? WHERE id = ?`,
+		m.Kind, m.To, data, string(m.Status), m.Attempts, m.LastError, micros(m.NextAt),
+		micros(m.SentAt), m.ID)
+}
+
+// MailByID returns one outbox row.
+func (s *Store) MailByID(ctx context.Context, id int64) (account.Mail, error) {
+	return scanMail(s.read.QueryRowContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE id = ?`, id))
+}
+
+// Mails lists outbox rows with the given status ("" for all), newest first.
+func (s *Store) Mails(ctx context.Context, status account.MailStatus, limit int) ([]account.Mail, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox
+		WHERE ? = '' OR status = ? ORDER BY id DESC LIMIT ?`, string(status), string(status), limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return collectMail(rows)
+}
+
+// SaveDevMail keeps a mail for the development inbox and sets its ID.
+func (s *Store) SaveDevMail(ctx context.Context, m *account.DevMail) error {
+	err := s.write.QueryRowContext(ctx, `INSERT INTO dev_mail (message_id, recipient, subject,
+		text_body, html_body, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.MessageID, m.To, m.Subject, m.Text, m.HTML, micros(m.CreatedAt)).Scan(&m.ID)
+	return mapErr(err)
+}
+
+const devMailColumns = `id, message_id, recipient, subject, text_body, html_body, created_at`
+
+func scanDevMail(row interface{ Scan(...any) error }) (account.DevMail, error) {
+	var m account.DevMail
+	var created sql.NullInt64
+	err := row.Scan(&m.ID, &m.MessageID, &m.To, &m.Subject, &m.Text, &m.HTML, &created)
+	m.CreatedAt = fromMicros(created)
+	return m, mapErr(err)
+}
+
+// DevMails lists the development inbox, newest first.
+func (s *Store) DevMails(ctx context.Context, limit int) ([]account.DevMail, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+devMailColumns+` FROM dev_mail ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []account.DevMail
+	for rows.Next() {
+		m, err := scanDevMail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// DevMailByID returns one mail of the development inbox.
+func (s *Store) DevMailByID(ctx context.Context, id int64) (account.DevMail, error) {
+	return scanDevMail(s.read.QueryRowContext(ctx, `SELECT `+devMailColumns+` FROM dev_mail WHERE id = ?`, id))
+}

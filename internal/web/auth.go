@@ -1,0 +1,132 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+func (s *Server) register() http.Handler {
+	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		var in account.RegisterInput
+		err := s.input(w, r, true, func(b *body) {
+			in.Email = b.str("email", true)
+			in.Password = b.str("password", true)
+			in.TOSAccepted = b.boolean("tos_accepted", true)
+			in.MarketingEmailAccepted = b.boolean("marketing_email_accepted", false)
+		})
+		if err != nil {
+			return err
+		}
+		token, existing, err := s.svc.Register(r.Context(), in, s.clientOf(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"token": token, "logged_in_existing_user": existing})
+		return nil
+	})
+}
+
+func (s *Server) login() http.Handler {
+	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		var email, pw string
+		err := s.input(w, r, true, func(b *body) {
+			email = b.str("email", true)
+			pw = b.str("password", true)
+		})
+		if err != nil {
+			return err
+		}
+		token, err := s.svc.Login(r.Context(), email, pw, s.clientOf(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"token": token})
+		return nil
+	})
+}
+
+func (s *Server) logout() http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		if err := s.svc.Logout(r.Context(), c.token, c.user, s.clientOf(r)); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func (s *Server) changePassword() http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		var current, next string
+		err := s.input(w, r, false, func(b *body) {
+			current = b.str("password", true)
+			next = b.str("new_password", true)
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.svc.ChangePassword(r.Context(), c.token, c.user, current, next, s.clientOf(r)); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+// timeLayout is ISO 8601 with microseconds and a numeric offset (SPEC §1).
+const timeLayout = "2006-01-02T15:04:05.000000-07:00"
+
+// formatTime renders t in the user's time zone; a zero time is null.
+func formatTime(t time.Time, tz string) any {
+	if t.IsZero() {
+		return nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(timeLayout)
+}
+
+func profileJSON(u account.User) map[string]any {
+	return map[string]any{
+		"id":                       u.ID,
+		"email":                    u.Email,
+		"first_name":               u.FirstName,
+		"last_name":                u.LastName,
+		"timezone":                 u.Timezone,
+		"created_at":               formatTime(u.CreatedAt, u.Timezone),
+		"updated_at":               formatTime(u.UpdatedAt, u.Timezone),
+		"last_login":               formatTime(u.LastLogin, u.Timezone),
+		"email_is_verified":        u.EmailVerified,
+		"marketing_email_accepted": u.MarketingEmailAccepted,
+		"preferences":              map[string]any{},
+	}
+}
+
+func (s *Server) profile() http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		writeJSON(w, http.StatusOK, profileJSON(c.user))
+		return nil
+	})
+}
+
+func (s *Server) updateProfile() http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		var p account.ProfilePatch
+		err := s.input(w, r, false, func(b *body) {
+			p.FirstName = b.optStr("first_name")
+			p.LastName = b.optStr("last_name")
+			p.Timezone = b.optStr("timezone")
+		})
+		if err != nil {
+			return err
+		}
+		u, err := s.svc.UpdateProfile(r.Context(), c.user, p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, profileJSON(u))
+		return nil
+	})
+}

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// MaxBodyBytes is the largest request body accepted (SPEC §1).
+const MaxBodyBytes = 64 << 10
+
+// body holds a decoded request body and collects the field errors found
+// while reading it, like a DRF serializer: every failing field is reported.
+type body struct {
+	values map[string]any
+	errs   []account.FieldError
+}
+
+// hasBody reports whether the request carries a body.
+func hasBody(r *http.Request) bool {
+	return r.ContentLength > 0 || r.ContentLength == -1 && len(r.TransferEncoding) > 0
+}
+
+// decodeBody reads a JSON object or a form body (SPEC §1). An empty body is
+// an empty object.
+func decodeBody(w http.ResponseWriter, r *http.Request) (*body, error) {
+	b := &body{values: map[string]any{}}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, errTooLarge
+	}
+	if err != nil {
+		return nil, errParse
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return b, nil
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case err != nil:
+		return nil, errUnsupportedMedia
+	case mt == "application/json":
+		return b, decodeJSON(raw, b.values)
+	case mt == "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return nil, errParse
+		}
+		for k, v := range form {
+			b.values[k] = v[len(v)-1]
+		}
+		return b, nil
+	}
+	return nil, errUnsupportedMedia
+}
+
+// decodeJSON parses a JSON object into values; anything else is parse_error.
+func decodeJSON(raw []byte, values map[string]any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return errParse
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errParse // trailing data after the object
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return errParse
+	}
+	for k, val := range obj {
+		values[k] = val
+	}
+	return nil
+}
+
+func (b *body) fail(field, code, msg string) {
+	b.errs = append(b.errs, account.FieldError{Field: field, Code: code, Message: msg})
+}
+
+// str reads a string field. A required field that is missing, null or blank
+// is reported; numbers are read as their text, as DRF's CharField does.
+func (b *body) str(name string, required bool) string {
+	v, ok := b.values[name]
+	switch t := v.(type) {
+	case nil:
+		switch {
+		case ok:
+			b.fail(name, "null", "This field may not be null.")
+		case required:
+			b.fail(name, "required", "This field is required.")
+		}
+		return ""
+	case string:
+		if required && strings.TrimSpace(t) == "" {
+			b.fail(name, "blank", "This field may not be blank.")
+		}
+		return t
+	case json.Number:
+		return t.String()
+	}
+	b.fail(name, "invalid", "Not a valid string.")
+	return ""
+}
+
+// optStr reads an optional string field for a PATCH: nil when absent.
+func (b *body) optStr(name string) *string {
+	if _, ok := b.values[name]; !ok {
+		return nil
+	}
+	if b.values[name] == nil {
+		b.fail(name, "null", "This field may not be null.")
+		return nil
+	}
+	s := b.str(name, false)
+	return &s
+}
+
+// boolean reads a boolean field, accepting DRF's spellings in form bodies.
+func (b *body) boolean(name string, required bool) bool {
+	v, ok := b.values[name]
+	switch t := v.(type) {
+	case nil:
+		switch {
+		case ok:
+			b.fail(name, "null", "This field may not be null.")
+		case required:
+			b.fail(name, "required", "This field is required.")
+		}
+		return false
+	case bool:
+		return t
+	case string:
+		switch strings.ToLower(t) {
+		case "true", "1", "yes", "on":
+			return true
+		case "false", "0", "no", "off":
+			return false
+		}
+	case json.Number:
+		switch t.String() {
+		case "1":
+			return true
+		case "0":
+			return false
+		}
+	}
+	b.fail(name, "invalid", "Must be a valid boolean.")
+	return false
+}
+
+// err returns the collected field errors, or nil.
+func (b *body) err() error {
+	if len(b.errs) == 0 {
+		return nil
+	}
+	return account.InvalidFields(b.errs)
+}
+
+// merge adds the field errors of a domain error to the collected ones, so a
+// response reports the format errors and the domain's together.
+func (b *body) merge(err error) error {
+	var ae *account.Error
+	if len(b.errs) == 0 || !errors.As(err, &ae) || ae.Kind != account.KindInvalid {
+		return err
+	}
+	return account.InvalidFields(append(b.errs, ae.Fields...))
+}

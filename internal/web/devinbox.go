@@ -1,0 +1,52 @@
+package web
+
+import (
+	"embed"
+	"html/template"
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+//go:embed pages/*.html
+var pageFS embed.FS
+
+var devTemplates = template.Must(template.ParseFS(pageFS, "pages/devmail*.html"))
+
+// linkPattern finds the links of a mail's text part, listed as clickable
+// links so a newcomer can follow a reset link from the inbox.
+var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// devInbox lists the mail kept by the development sender.
+func (s *Server) devInbox() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mails, err := s.cfg.DevInbox.DevMails(r.Context(), 200)
+		if err != nil {
+			s.writeError(w, r, account.Unavailable(err))
+			return
+		}
+		s.renderPage(w, r, devTemplates, "devmail_list.html", mails)
+	})
+}
+
+// devMessage shows one mail of the development inbox.
+func (s *Server) devMessage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			s.writeError(w, r, errNotFound)
+			return
+		}
+		m, err := s.cfg.DevInbox.DevMailByID(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, errNotFound)
+			return
+		}
+		s.renderPage(w, r, devTemplates, "devmail_message.html", struct {
+			account.DevMail
+			Links []string
+		}{m, linkPattern.FindAllString(m.Text, -1)})
+	})
+}

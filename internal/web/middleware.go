@@ -1,0 +1,151 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// observe gives each request an id, recovers from panics with a generic 500,
+// and logs one access line: the route pattern, never the path (page paths
+// hold tokens), the status and the duration.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := make([]byte, 8)
+		rand.Read(id)
+		w.Header().Set("X-Request-Id", hex.EncodeToString(id))
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic in handler", "route", r.Pattern, "panic", fmt.Sprint(p))
+				if rec.status == 0 {
+					writeJSON(rec, http.StatusInternalServerError, detail{"A server error occurred.", "error"})
+				}
+			}
+			d := time.Since(start)
+			s.log.Info("request", "id", hex.EncodeToString(id), "method", r.Method, "route", r.Pattern,
+				"status", rec.status, "duration_ms", float64(d.Microseconds())/1000)
+			if s.metrics != nil {
+				s.metrics.observe(r.Pattern, rec.status, d)
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// acceptsJSON reports whether the Accept header allows a JSON answer.
+func acceptsJSON(r *http.Request) bool {
+	accept := r.Header.Values("Accept")
+	if len(accept) == 0 {
+		return true
+	}
+	for _, part := range strings.Split(strings.Join(accept, ","), ",") {
+		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		switch strings.ToLower(mt) {
+		case "", "*/*", "application/*", "application/json":
+			return true
+		}
+	}
+	return false
+}
+
+// clientOf describes who sent the request.
+func (s *Server) clientOf(r *http.Request) account.Client {
+	return account.Client{IP: s.clientIP(r), UserAgent: r.UserAgent(), Locale: locale(r)}
+}
+
+// clientIP returns the peer address, or the nearest untrusted address of
+// X-Forwarded-For when the peer is a trusted proxy (SPEC §5).
+func (s *Server) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !s.trusted(a) {
+			return a.String()
+		}
+	}
+	return host
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// locale picks the language of emails from Accept-Language: the first
+// language tag, reduced to its primary subtag ("de-AT" → "de").
+func locale(r *http.Request) string {
+	al := r.Header.Get("Accept-Language")
+	if al == "" {
+		return ""
+	}
+	tag := strings.TrimSpace(strings.SplitN(strings.SplitN(al, ",", 2)[0], ";", 2)[0])
+	tag = strings.ToLower(strings.SplitN(tag, "-", 2)[0])
+	if len(tag) < 2 || len(tag) > 3 || strings.Trim(tag, "abcdefghijklmnopqrstuvwxyz") != "" {
+		return ""
+	}
+	return tag
+}

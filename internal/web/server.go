@@ -1,0 +1,112 @@
+// Package web is the HTTP face of accountd: every route (routes.go), the JSON
+// handlers, the one error writer, middleware, the dashboard pages and the
+// development inbox. It imports account, captcha and mail's interfaces only
+// through what main hands it.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/captcha"
+)
+
+// DevInbox is the development mailbox shown at /dev/mail/.
+type DevInbox interface {
+	DevMails(ctx context.Context, limit int) ([]account.DevMail, error)
+	DevMailByID(ctx context.Context, id int64) (account.DevMail, error)
+}
+
+// Config holds what the handlers need besides the Service.
+type Config struct {
+	// DevInbox, when not nil, serves the development mailbox at /dev/mail/.
+	DevInbox       DevInbox
+	TrustedProxies []netip.Prefix
+	// MinPasswordLength is shown on the dashboard pages.
+	MinPasswordLength int
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	svc     *account.Service
+	captcha captcha.Verifier
+	log     *slog.Logger
+	metrics *Metrics
+	cfg     Config
+}
+
+// New returns the public HTTP handler of accountd.
+func New(svc *account.Service, v captcha.Verifier, log *slog.Logger, m *Metrics, cfg Config) http.Handler {
+	s := &Server{svc: svc, captcha: v, log: log, metrics: m, cfg: cfg}
+	return s.observe(s.securityHeaders(s.routes()))
+}
+
+// Metrics are the HTTP metrics, registered on the registry main made.
+type Metrics struct {
+	requests *prometheus.HistogramVec
+}
+
+// NewMetrics registers the HTTP metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "accountd_http_request_duration_seconds",
+		Help:    "HTTP requests by route pattern and status.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route", "status"})}
+	reg.MustRegister(m.requests)
+	return m
+}
+
+func (m *Metrics) observe(route string, status int, d time.Duration) {
+	if route == "" {
+		route = "unmatched"
+	}
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Observe(d.Seconds())
+}
+
+// methods maps HTTP methods to the handlers of one path.
+type methods map[string]http.Handler
+
+// handle registers a path with and without its final "/" (SPEC §1: served
+// identically, never redirected). A method not listed gets 405 with Allow.
+func (s *Server) handle(mux *http.ServeMux, path string, ms methods) {
+	allowed := make([]string, 0, len(ms))
+	for m := range ms {
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(allowed, ", ")
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := ms[r.Method]; ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Allow", allow)
+		writeJSON(w, http.StatusMethodNotAllowed, detail{
+			`Method "` + sanitizeMethod(r.Method) + `" not allowed.`, "method_not_allowed"})
+	})
+	if trimmed, ok := strings.CutSuffix(path, "/"); ok {
+		// "{$}" makes the pattern match this path only, not its subtree.
+		mux.Handle(path+"{$}", h)
+		mux.Handle(trimmed, h)
+		return
+	}
+	mux.Handle(path, h)
+}
+
+// sanitizeMethod keeps a client-chosen method printable in a message.
+func sanitizeMethod(m string) string {
+	if len(m) > 16 || strings.Trim(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return "?"
+	}
+	return m
+}
