@@ -30,6 +30,8 @@ type app struct {
 	cfg    *config
 	log    *slog.Logger
 	db     *sqlite.DB
+	// closeSender closes the mail sender's connection once the worker stopped.
+	closeSender func() error
 	store  account.Store
 	svc    *account.Service
 	worker *mailer.Worker
@@ -91,7 +93,8 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, db: db, store: db.Store(), reg: prometheus.NewRegistry()}
+	a := &app{cfg: cfg, log: log, db: db, store: db.Store(), reg: prometheus.NewRegistry(),
+		closeSender: func() error { return nil }}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	templates, err := mailer.LoadTemplates(cfg.MailTemplates)
 	if err != nil {
@@ -104,6 +107,10 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		return nil, err
 	}
 	from := cfg.mailFrom()
+	events := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "accountd_audit_events_total", Help: "Audit events recorded, by type.",
+	}, []string{"type"})
+	a.reg.MustRegister(events)
 	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
 		DashboardURL:       cfg.DashboardURL,
 		ResetTokenTTL:      cfg.ResetTokenTTL,
@@ -111,6 +118,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		KeepAPIKeysOnReset: cfg.KeepAPIKeysOnReset,
 		MailDomain:         mailDomain(from),
 		Policy:             password.DefaultPolicy(),
+		OnEvent:            func(typ string) { events.WithLabelValues(typ).Inc() },
 	}, time.Now, func() { a.worker.Wake() })
 	sent, failed := mailMetrics(a.reg)
 	a.worker = mailer.NewWorker(a.store, a.svc, templates, sender, mailer.WorkerConfig{
@@ -132,6 +140,7 @@ func (a *app) sender() (mailer.Sender, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ACCOUNTD_SMTP_URL: %w", err)
 		}
+		a.closeSender = s.Close
 		return s, nil
 	}
 	return mailer.NewDevSender(a.store), nil
@@ -284,6 +293,9 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 	}
 	stopWorker()
 	wg.Wait()
+	if cerr := a.closeSender(); cerr != nil {
+		a.log.Warn("closing the SMTP connection", "err", cerr)
+	}
 	return err
 }
 

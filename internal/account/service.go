@@ -24,6 +24,9 @@ type Config struct {
 	// MailDomain is the right-hand side of generated Message-IDs.
 	MailDomain string
 	Policy     password.Policy
+	// OnEvent, when set, is called with the type of every audit event
+	// recorded (a metrics hook).
+	OnEvent func(typ string)
 }
 
 // Client describes who sent a request, for audit events and emails.
@@ -81,9 +84,13 @@ func (s *Service) newMail(kind, to string, c Client, data map[string]string) *Ma
 	}
 }
 
-// event records an audit event outside any transaction. Audit is best
-// effort on failure paths: a lost event must not turn a 400 into a 503.
+// event records an audit event through st, the store or a transaction. On
+// failure paths callers ignore its error: audit there is best
+// effort, and a lost event must not turn a 400 into a 503.
 func (s *Service) event(ctx context.Context, st Store, typ string, userID int64, email string, c Client, detail string) error {
+	if s.cfg.OnEvent != nil {
+		s.cfg.OnEvent(typ)
+	}
 	return st.AddEvent(ctx, &Event{Time: s.clock(), Type: typ, UserID: userID, Email: email, EmailKey: EmailKey(email),
 		IP: c.IP, UserAgent: truncate(c.UserAgent, 512), Detail: detail})
 }

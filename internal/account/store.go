@@ -130,7 +130,8 @@ type Store interface {
 	EnqueueMail(ctx context.Context, m *Mail) error
 	// ClaimMail leases up to limit queued mails due at now until leaseUntil.
 	ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Mail, error)
-	// UpdateMail rewrites a mail's kind, recipient, data and status.
+	// UpdateMail writes a mail back: kind, recipient, data, status,
+	// attempts, last error, next attempt time and sent time.
 	UpdateMail(ctx context.Context, m Mail) error
 	MailByID(ctx context.Context, id int64) (Mail, error)
 	Mails(ctx context.Context, status MailStatus, limit int) ([]Mail, error)

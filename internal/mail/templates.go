@@ -40,8 +40,9 @@ type Rendered struct {
 }
 
 // Templates holds every parsed template, keyed by file name
-// (kind[.locale].subject.txt, kind[.locale].txt, kind[.locale].html).
-// It is safe for concurrent use.
+// (kind[.locale].subject.txt, kind[.locale].txt, kind[.locale].html, with
+// the locale in lower case: reset_link.de-at.txt). It is safe for concurrent
+// use.
 type Templates struct {
 	variants map[string]bool                   // "reset_link", "reset_link.de", …
 	text     map[string]*texttemplate.Template // subjects and text bodies

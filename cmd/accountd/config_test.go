@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestServeRefusesProductionWithoutSettings(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve"}, env(nil), &out, &errb)
+	if err == nil {
+		t.Fatal("serve without -dev and without settings started, want a refusal")
+	}
+	for _, want := range []string{"captcha provider", "https dashboard URL", "SMTP server", "serve -dev"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q does not name %q", err, want)
+		}
+	}
+}
+
+func TestServeRefusesCaptchaNoneOutsideDev(t *testing.T) {
+	err := run(context.Background(), []string{"serve"}, env(map[string]string{
+		"ACCOUNTD_CAPTCHA_PROVIDER": "none", "ACCOUNTD_DASHBOARD_URL": "https://a.example",
+		"ACCOUNTD_SMTP_URL": "smtp://127.0.0.1:1"}), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "captcha") || strings.Contains(err.Error(), "SMTP") {
+		t.Errorf("serve with captcha none = %v, want a refusal naming only the captcha", err)
+	}
+}
+
+func TestDevModeListensOnLoopbackOnly(t *testing.T) {
+	err := run(context.Background(), []string{"serve", "-dev", "-addr", "0.0.0.0:0"}, env(nil), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("serve -dev on 0.0.0.0 = %v, want a loopback refusal", err)
+	}
+}
+
+func TestFlagsWinOverEnvironment(t *testing.T) {
+	fs := newFlags("serve", &bytes.Buffer{})
+	c, err := parseConfig("serve", []string{"-reset-token-ttl", "30m"}, env(map[string]string{
+		"ACCOUNTD_RESET_TOKEN_TTL": "2h", "ACCOUNTD_RESET_EMAILS_PER_HOUR": "5"}), fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ResetTokenTTL != 30*time.Minute {
+		t.Errorf("ResetTokenTTL = %v, want the flag's 30m", c.ResetTokenTTL)
+	}
+	if c.ResetEmailsPerHour != 5 {
+		t.Errorf("ResetEmailsPerHour = %d, want the environment's 5", c.ResetEmailsPerHour)
+	}
+	if c.Addr != "127.0.0.1:8080" {
+		t.Errorf("Addr = %q, want the default 127.0.0.1:8080", c.Addr)
+	}
+}
+
+func TestBadSettingIsNamed(t *testing.T) {
+	_, err := parseConfig("serve", nil, env(map[string]string{"ACCOUNTD_RESET_TOKEN_TTL": "soon"}), newFlags("serve", &bytes.Buffer{}))
+	if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_RESET_TOKEN_TTL") {
+		t.Errorf("parseConfig with a bad TTL = %v, want an error naming the variable", err)
+	}
+}
+
+// TestREADMEListsEverySetting keeps the README's configuration table whole.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings() {
+		if !bytes.Contains(readme, []byte("`"+s.env+"`")) || !bytes.Contains(readme, []byte("`-"+s.flag+"`")) {
+			t.Errorf("README.md does not list %s / -%s", s.env, s.flag)
+		}
+	}
+}

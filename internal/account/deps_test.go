@@ -1,0 +1,38 @@
+package account_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestDependenciesPointInward keeps the rule of DESIGN §1: the domain and the
+// packages around it import only what the picture allows.
+func TestDependenciesPointInward(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	const mod = "github.com/accountd/accountd/internal/"
+	allowed := map[string][]string{
+		"account":  {"account", "password"},
+		"password": {"password"},
+		"captcha":  {"captcha"},
+		"sqlite":   {"sqlite", "account", "password"},
+		"mail":     {"mail", "account", "password"},
+		"web":      {"web", "account", "password", "captcha"},
+	}
+	for pkg, ok := range allowed {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../"+pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			name, ours := strings.CutPrefix(dep, mod)
+			if !ours || slices.Contains(ok, strings.SplitN(name, "/", 2)[0]) {
+				continue
+			}
+			t.Errorf("internal/%s imports %s; DESIGN §1 allows only %v", pkg, dep, ok)
+		}
+	}
+}

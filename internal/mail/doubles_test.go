@@ -1,0 +1,177 @@
+package mail
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// The test doubles of the worker's own interfaces: an in-memory outbox, a
+// resolver, a clock, and a sender wrapper.
+
+// memQueue is an in-memory Queue with ClaimMail's lease semantics.
+type memQueue struct {
+	mu       sync.Mutex
+	mails    map[int64]account.Mail
+	nextID   int64
+	claimErr error
+}
+
+func newMemQueue() *memQueue { return &memQueue{mails: map[int64]account.Mail{}} }
+
+// add queues m and returns it with its id and message id.
+func (q *memQueue) add(m account.Mail) account.Mail {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.nextID++
+	m.ID = q.nextID
+	m.MessageID = fmt.Sprintf("<mail-%d@accountd.test>", m.ID)
+	m.Status = cmp.Or(m.Status, account.MailQueued)
+	q.mails[m.ID] = clone(m)
+	return clone(m)
+}
+
+func (q *memQueue) ClaimMail(_ context.Context, now, leaseUntil time.Time, limit int) ([]account.Mail, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.claimErr != nil {
+		return nil, q.claimErr
+	}
+	var due []account.Mail
+	for _, m := range q.mails {
+		if m.Status == account.MailQueued && !m.NextAt.After(now) {
+			due = append(due, m)
+		}
+	}
+	slices.SortFunc(due, func(a, b account.Mail) int {
+		return cmp.Or(a.NextAt.Compare(b.NextAt), cmp.Compare(a.ID, b.ID))
+	})
+	due = due[:min(limit, len(due))]
+	for i := range due {
+		due[i].Attempts++
+		due[i].NextAt = leaseUntil
+		q.mails[due[i].ID] = clone(due[i])
+		due[i] = clone(due[i])
+	}
+	return due, nil
+}
+
+func (q *memQueue) UpdateMail(_ context.Context, m account.Mail) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, ok := q.mails[m.ID]; !ok {
+		return account.ErrNotFound
+	}
+	q.mails[m.ID] = clone(m)
+	return nil
+}
+
+func (q *memQueue) get(t *testing.T, id int64) account.Mail {
+	t.Helper()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	m, ok := q.mails[id]
+	if !ok {
+		t.Fatalf("no mail %d", id)
+	}
+	return clone(m)
+}
+
+func clone(m account.Mail) account.Mail {
+	m.Data = maps.Clone(m.Data)
+	return m
+}
+
+// delivery is one MailDelivered call.
+type delivery struct {
+	ID     int64
+	Status account.MailStatus
+	Failed bool
+	Dead   bool
+}
+
+// testResolver resolves reset requests the way account.Service does, in
+// miniature: a known address gets a link, any other is suppressed.
+type testResolver struct {
+	q       *memQueue
+	unknown map[string]bool
+	err     error
+
+	mu         sync.Mutex
+	deliveries []delivery
+}
+
+func (r *testResolver) ResolveMail(ctx context.Context, m account.Mail) (account.Mail, error) {
+	if r.err != nil {
+		return m, r.err
+	}
+	if r.unknown[m.To] {
+		m.Status = account.MailSuppressed
+	} else {
+		m.Kind = account.MailResetLink
+		m.Data = sampleData(account.MailResetLink)
+		m.Data["email"] = m.To
+	}
+	return m, r.q.UpdateMail(ctx, m)
+}
+
+func (r *testResolver) MailDelivered(_ context.Context, m account.Mail, err error, dead bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deliveries = append(r.deliveries, delivery{m.ID, m.Status, err != nil, dead})
+}
+
+func (r *testResolver) got() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.deliveries)
+}
+
+// fakeClock is the injected time.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// senderFunc lets a test wrap a Sender.
+type senderFunc func(ctx context.Context, m Message) error
+
+func (f senderFunc) Send(ctx context.Context, m Message) error { return f(ctx, m) }
