@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accountd/accountd/internal/smtptest"
+)
+
+// lockedBuffer collects the process's log from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// running is an accountd started through run(… "serve" …).
+type running struct {
+	t        *testing.T
+	api      string
+	admin    string
+	log      *lockedBuffer
+	stop     context.CancelFunc
+	finished chan error
+}
+
+var listenLine = regexp.MustCompile(`listening on (http://\S+) \(admin (http://\S+)\)`)
+
+// startServe runs `accountd serve -dev` with the given environment on free
+// ports and waits until it listens.
+func startServe(t *testing.T, vars map[string]string) *running {
+	t.Helper()
+	all := map[string]string{
+		"ACCOUNTD_ADDR":          "127.0.0.1:0",
+		"ACCOUNTD_ADMIN_ADDR":    "127.0.0.1:0",
+		"ACCOUNTD_DATABASE_URL":  filepath.Join(t.TempDir(), "accountd.db"),
+		"ACCOUNTD_DASHBOARD_URL": "https://dash.example.com",
+		"ACCOUNTD_LOG_LEVEL":     "debug",
+	}
+	for k, v := range vars {
+		all[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	r := &running{t: t, log: &lockedBuffer{}, stop: cancel, finished: make(chan error, 1)}
+	go func() {
+		err := run(ctx, []string{"serve", "-dev"}, env(all), pw, r.log)
+		pw.CloseWithError(io.EOF)
+		r.finished <- err
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	go io.Copy(io.Discard, pr)
+	m := listenLine.FindStringSubmatch(line)
+	if m == nil {
+		cancel()
+		t.Fatalf("serve printed %q (%v), want a listening line; log:\n%s", line, err, r.log)
+	}
+	r.api, r.admin = m[1], m[2]
+	t.Cleanup(func() { r.shutdown() })
+	return r
+}
+
+// shutdown stops the service and waits for run to return.
+func (r *running) shutdown() error {
+	r.stop()
+	select {
+	case err, ok := <-r.finished:
+		if ok {
+			close(r.finished)
+		}
+		return err
+	case <-time.After(30 * time.Second):
+		r.t.Fatal("serve did not return within 30 s of shutdown")
+		return nil
+	}
+}
+
+type answer struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+// call sends a JSON request to the API.
+func (r *running) call(method, path, token string, body any) answer {
+	r.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, r.api+path, rd)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "e2e-test/1.0")
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	a := answer{status: res.StatusCode, raw: string(raw)}
+	_ = json.Unmarshal(raw, &a.body)
+	return a
+}
+
+func (r *running) token(method, path string, body any) string {
+	r.t.Helper()
+	a := r.call(method, path, "", body)
+	tok, _ := a.body["token"].(string)
+	if a.status != 200 || tok == "" {
+		r.t.Fatalf("%s %s = %d %s, want 200 with a token", method, path, a.status, a.raw)
+	}
+	return tok
+}
+
+var confirmLink = regexp.MustCompile(`https://dash\.example\.com/resetpassword/([0-9a-f]{64})/confirm/`)
+
+// resetMail waits for the next message and returns its reset token, checking
+// that the text and HTML parts both carry the link.
+func resetMail(t *testing.T, srv *smtptest.Server, to string) string {
+	t.Helper()
+	msg := srv.Wait()
+	if len(msg.To) != 1 || msg.To[0] != to {
+		t.Fatalf("reset mail went to %v, want [%s]", msg.To, to)
+	}
+	p := smtptest.Parse(t, msg.Data)
+	if p.Header.Get("Message-Id") == "" {
+		t.Error("reset mail has no Message-ID")
+	}
+	m := confirmLink.FindStringSubmatch(p.Parts["text/plain"])
+	if m == nil {
+		t.Fatalf("reset mail text has no confirm link:\n%s", p.Parts["text/plain"])
+	}
+	if !strings.Contains(p.Parts["text/html"], m[0]) {
+		t.Errorf("the HTML part lacks the link %s", m[0])
+	}
+	return m[1]
+}
+
+// TestServeEndToEnd drives the real program: register, log in twice, ask for
+// two resets, read them from a real SMTP server, complete one, and check
+// every consequence the contract promises; then the logs hold no secret.
+func TestServeEndToEnd(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Config{})
+	app := startServe(t, map[string]string{"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_MAIL_FROM": "noreply@example.com"})
+	const email, oldPW, newPW = "ada@example.com", "Correct-Horse-7391", "Battery-Staple-5501"
+
+	regTok := app.token("POST", "/api/v2/register/", map[string]any{"email": email, "password": oldPW, "tos_accepted": true})
+	login1 := app.token("POST", "/api/v2/login/", map[string]any{"email": email, "password": oldPW})
+	login2 := app.token("POST", "/api/v2/login/", map[string]any{"email": email, "password": oldPW})
+
+	for i := 0; i < 2; i++ {
+		if a := app.call("POST", "/api/v2/resetpassword/", "", map[string]any{"email": email}); a.status != 204 {
+			t.Fatalf("reset request = %d %s, want 204", a.status, a.raw)
+		}
+	}
+	first, second := resetMail(t, srv, email), resetMail(t, srv, email)
+
+	newTok := app.token("POST", "/api/v2/resetpassword/complete/",
+		map[string]any{"password": newPW, "password_reset_token": first})
+	for _, old := range []string{regTok, login1, login2} {
+		if a := app.call("GET", "/api/v2/profile/", old, nil); a.status != 401 {
+			t.Errorf("profile with a token from before the reset = %d, want 401", a.status)
+		}
+	}
+	if a := app.call("GET", "/api/v2/profile/", newTok, nil); a.status != 200 || a.body["email"] != email {
+		t.Errorf("profile with the new token = %d %s, want 200 for %s", a.status, a.raw, email)
+	}
+	if a := app.call("POST", "/api/v2/login/", "", map[string]any{"email": email, "password": oldPW}); a.status != 400 {
+		t.Errorf("login with the old password = %d, want 400", a.status)
+	}
+	lastTok := app.token("POST", "/api/v2/login/", map[string]any{"email": email, "password": newPW})
+	for name, tok := range map[string]string{"the used token": first, "the second outstanding token": second} {
+		a := app.call("POST", "/api/v2/resetpassword/complete/", "", map[string]any{"password": "Another-Pass-8812", "password_reset_token": tok})
+		if a.status != 400 || !strings.Contains(a.raw, `"invalid"`) {
+			t.Errorf("complete with %s = %d %s, want 400 invalid", name, a.status, a.raw)
+		}
+	}
+
+	notice := srv.Wait()
+	if p := smtptest.Parse(t, notice.Data); !strings.Contains(strings.ToLower(p.Header.Get("Subject")), "password") ||
+		p.Type != "multipart/alternative" {
+		t.Errorf("after the reset got %q (%s), want the multipart password changed notice", p.Header.Get("Subject"), p.Type)
+	}
+	checkAdmin(t, app)
+	if err := app.shutdown(); err != nil {
+		t.Errorf("serve returned %v after shutdown, want nil", err)
+	}
+
+	log := app.log.String()
+	for what, secret := range map[string]string{"old password": oldPW, "new password": newPW, "register token": regTok,
+		"login token": login1, "new token": newTok, "last token": lastTok, "reset token": first, "second reset token": second} {
+		if strings.Contains(log, secret) {
+			t.Errorf("the log contains the %s", what)
+		}
+	}
+}
+
+// checkAdmin checks the admin listener: health, readiness and metrics.
+func checkAdmin(t *testing.T, app *running) {
+	t.Helper()
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "accountd_audit_events_total"} {
+		res, err := http.Get(app.admin + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s = %d, want 200 containing %q", path, res.StatusCode, want)
+		}
+	}
+}
+
+// TestOperatorCommands issues a reset link from the command line against the
+// database of a running service, uses it, and reads the audit trail.
+func TestOperatorCommands(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "accountd.db")
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": dbPath, "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com"}
+	app := startServe(t, vars)
+	app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
+
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"reset-link", "ADA@example.com"}, env(vars), &out, &errb); err != nil {
+		t.Fatalf("reset-link: %v\n%s", err, errb.String())
+	}
+	m := confirmLink.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("reset-link printed %q, want a confirm link", out.String())
+	}
+	if a := app.call("POST", "/api/v2/resetpassword/check/", "", map[string]any{"password_reset_token": m[1]}); a.status != 204 {
+		t.Errorf("check of the operator's link = %d %s, want 204", a.status, a.raw)
+	}
+	if err := run(context.Background(), []string{"reset-link", "nobody@example.com"}, env(vars), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Error("reset-link for an unknown address succeeded, want an error")
+	}
+
+	out.Reset()
+	if err := run(context.Background(), []string{"audit", "-email", "ada@example.com", "-since", "1h"}, env(vars), &out, &errb); err != nil {
+		t.Fatalf("audit: %v\n%s", err, errb.String())
+	}
+	for _, want := range []string{"registered", "reset_link_issued", "reset_checked"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("audit output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), m[1]) {
+		t.Error("the audit output contains the reset token")
+	}
+}
