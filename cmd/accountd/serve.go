@@ -27,15 +27,15 @@ import (
 
 // app is the wired program.
 type app struct {
-	cfg    *config
-	log    *slog.Logger
-	db     *sqlite.DB
+	cfg *config
+	log *slog.Logger
+	db  *sqlite.DB
 	// closeSender closes the mail sender's connection once the worker stopped.
 	closeSender func() error
-	store  account.Store
-	svc    *account.Service
-	worker *mailer.Worker
-	reg    *prometheus.Registry
+	store       account.Store
+	svc         *account.Service
+	worker      *mailer.Worker
+	reg         *prometheus.Registry
 }
 
 // newLogger builds the one logger, passed down from here (DESIGN §8).
