@@ -27,6 +27,9 @@ type config struct {
 	CaptchaProvider    string
 	CaptchaSecret      string
 	CaptchaVerifyURL   string
+	CaptchaHostnames   string
+	CaptchaMinScore    float64
+	CaptchaAction      string
 	ResetTokenTTL      time.Duration
 	ResetEmailsPerHour int
 	KeepAPIKeysOnReset bool
@@ -65,6 +68,9 @@ func settings() []setting {
 		{"captcha-provider", "ACCOUNTD_CAPTCHA_PROVIDER", "", "recaptcha, hcaptcha, turnstile or none (none only with -dev)", str(func(c *config) *string { return &c.CaptchaProvider })},
 		{"captcha-secret", "ACCOUNTD_CAPTCHA_SECRET", "", "the captcha provider's secret", str(func(c *config) *string { return &c.CaptchaSecret })},
 		{"captcha-verify-url", "ACCOUNTD_CAPTCHA_VERIFY_URL", "", "override the provider's siteverify URL", str(func(c *config) *string { return &c.CaptchaVerifyURL })},
+		{"captcha-hostnames", "ACCOUNTD_CAPTCHA_HOSTNAMES", "", "comma-separated hostnames a solved captcha may come from [any]", str(func(c *config) *string { return &c.CaptchaHostnames })},
+		{"captcha-min-score", "ACCOUNTD_CAPTCHA_MIN_SCORE", "0.5", "lowest reCAPTCHA v3 score accepted", floatSetting(func(c *config) *float64 { return &c.CaptchaMinScore })},
+		{"captcha-action", "ACCOUNTD_CAPTCHA_ACTION", "", "the reCAPTCHA v3 action expected [any]", str(func(c *config) *string { return &c.CaptchaAction })},
 		{"reset-token-ttl", "ACCOUNTD_RESET_TOKEN_TTL", "1h", "reset link lifetime", durationSetting(func(c *config) *time.Duration { return &c.ResetTokenTTL })},
 		{"reset-emails-per-hour", "ACCOUNTD_RESET_EMAILS_PER_HOUR", "3", "per-address cap on reset emails", intSetting(func(c *config) *int { return &c.ResetEmailsPerHour })},
 		{"keep-api-keys-on-reset", "ACCOUNTD_KEEP_API_KEYS_ON_RESET", "false", "keep API keys valid when a password is reset", boolSetting(func(c *config) *bool { return &c.KeepAPIKeysOnReset })},
@@ -85,6 +91,17 @@ func intSetting(p func(*config) *int) func(*config, string) error {
 			return fmt.Errorf("%q is not a whole number", v)
 		}
 		*p(c) = n
+		return nil
+	}
+}
+
+func floatSetting(p func(*config) *float64) func(*config, string) error {
+	return func(c *config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			return fmt.Errorf("%q is not a number from 0 to 1", v)
+		}
+		*p(c) = f
 		return nil
 	}
 }

@@ -174,7 +174,16 @@ func verifier(cfg *config) (captcha.Verifier, error) {
 	case "none":
 		return captcha.None{}, nil
 	case "recaptcha", "hcaptcha", "turnstile":
-		return nil, fmt.Errorf("ACCOUNTD_CAPTCHA_PROVIDER: %s is not supported yet", cfg.CaptchaProvider)
+		var hosts []string
+		for _, h := range strings.Split(cfg.CaptchaHostnames, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				hosts = append(hosts, h)
+			}
+		}
+		return captcha.NewSiteverify(captcha.SiteverifyConfig{
+			Provider: cfg.CaptchaProvider, Secret: cfg.CaptchaSecret, VerifyURL: cfg.CaptchaVerifyURL,
+			Hostnames: hosts, MinScore: cfg.CaptchaMinScore, Action: cfg.CaptchaAction,
+		})
 	}
 	return nil, fmt.Errorf("ACCOUNTD_CAPTCHA_PROVIDER: %q is not recaptcha, hcaptcha, turnstile or none", cfg.CaptchaProvider)
 }
