@@ -47,7 +47,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 	if f := s.checkPassword("password", in.Password, email); len(f) > 0 {
 		return "", false, InvalidFields(f)
 	}
-	hash, err := s.hash(in.Password)
+	hash, err := s.hash(ctx, in.Password)
 	if err != nil {
 		return "", false, err
 	}
@@ -85,7 +85,9 @@ func (s *Service) Login(ctx context.Context, email, pw string, c Client) (string
 		return "", wrapStore(err)
 	}
 	if err != nil || u.Deleted() {
-		s.hasher.VerifyDummy(pw)
+		if werr := s.hashing(ctx, func() { s.hasher.VerifyDummy(pw) }); werr != nil {
+			return "", werr
+		}
 		_ = s.event(ctx, s.store, "login_failed", 0, "", c, "unknown address")
 		return "", ErrBadCredentials
 	}
@@ -95,20 +97,26 @@ func (s *Service) Login(ctx context.Context, email, pw string, c Client) (string
 // loginExisting verifies the password of a known user, upgrades its hash when
 // the parameters changed, and issues a token.
 func (s *Service) loginExisting(ctx context.Context, u User, pw string, c Client) (string, error) {
-	ok, rehash, err := s.hasher.Verify(pw, u.PasswordHash)
-	if err != nil || !ok {
+	ok, rehash, err := s.verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
 		_ = s.event(ctx, s.store, "login_failed", u.ID, u.Email, c, "wrong password")
 		return "", ErrBadCredentials
+	}
+	// Rehash before the transaction: argon2id must not hold the write lock.
+	newHash := ""
+	if rehash {
+		if newHash, err = s.hash(ctx, pw); err != nil {
+			return "", err
+		}
 	}
 	var token string
 	now := s.clock()
 	err = s.store.InTx(ctx, func(tx Store) error {
-		if rehash {
-			h, err := s.hasher.Hash(pw)
-			if err != nil {
-				return err
-			}
-			if err := tx.RehashPassword(ctx, u.ID, h); err != nil {
+		if newHash != "" {
+			if err := tx.RehashPassword(ctx, u.ID, newHash); err != nil {
 				return err
 			}
 		}
@@ -163,15 +171,18 @@ func (s *Service) Logout(ctx context.Context, t Token, u User, c Client) error {
 // ChangePassword sets a new password after checking the current one, revokes
 // every other token and outstanding reset token, and queues the notice.
 func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, next string, c Client) error {
-	ok, _, err := s.hasher.Verify(current, u.PasswordHash)
-	if err != nil || !ok {
+	ok, _, err := s.verify(ctx, current, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		_ = s.event(ctx, s.store, "password_change_failed", u.ID, u.Email, c, "wrong password")
 		return ErrWrongPassword
 	}
 	if f := s.checkPassword("new_password", next, u.Email); len(f) > 0 {
 		return InvalidFields(f)
 	}
-	hash, err := s.hash(next)
+	hash, err := s.hash(ctx, next)
 	if err != nil {
 		return err
 	}

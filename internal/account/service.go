@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"runtime"
 	"strings"
 	"time"
 
@@ -24,6 +25,12 @@ type Config struct {
 	// MailDomain is the right-hand side of generated Message-IDs.
 	MailDomain string
 	Policy     password.Policy
+	// HashConcurrency bounds the argon2id computations running at once
+	// (each costs about 19 MiB and tens of milliseconds) [number of CPUs].
+	HashConcurrency int
+	// HashWait is how long a request waits for a hashing slot before it is
+	// answered 503 [5s].
+	HashWait time.Duration
 	// OnEvent, when set, is called with the type of every audit event
 	// recorded (a metrics hook).
 	OnEvent func(typ string)
@@ -44,6 +51,8 @@ type Service struct {
 	now    func() time.Time
 	// wake tells the mail worker that a mail was queued; may be nil.
 	wake func()
+	// slots holds one token per running password hash computation.
+	slots chan struct{}
 }
 
 // NewService returns a Service. now is the clock; wake, when not nil, is
@@ -62,7 +71,14 @@ func NewService(store Store, hasher *password.Hasher, cfg Config, now func() tim
 	if wake == nil {
 		wake = func() {}
 	}
-	return &Service{store: store, hasher: hasher, cfg: cfg, now: now, wake: wake}
+	if cfg.HashConcurrency <= 0 {
+		cfg.HashConcurrency = runtime.NumCPU()
+	}
+	if cfg.HashWait <= 0 {
+		cfg.HashWait = 5 * time.Second
+	}
+	return &Service{store: store, hasher: hasher, cfg: cfg, now: now, wake: wake,
+		slots: make(chan struct{}, cfg.HashConcurrency)}
 }
 
 // Ready reports whether the store answers with a current schema.
@@ -114,13 +130,48 @@ func (s *Service) checkPassword(field, pw, email string) []FieldError {
 	return out
 }
 
+// errBusy answers a request that found no hashing slot in time.
+var errBusy = &Error{Kind: KindUnavailable, Code: "unavailable",
+	Message: "The service is busy, please try again later."}
+
+// hashing runs fn, which hashes or verifies a password, once a slot is
+// free: a burst of logins queues instead of exhausting memory, and a request
+// that waits too long is answered 503.
+func (s *Service) hashing(ctx context.Context, fn func()) error {
+	t := time.NewTimer(s.cfg.HashWait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+	case <-t.C:
+		return errBusy
+	case <-ctx.Done():
+		return errBusy
+	}
+	defer func() { <-s.slots }()
+	fn()
+	return nil
+}
+
 // hash hashes a password, reporting failure as Unavailable.
-func (s *Service) hash(pw string) (string, error) {
-	h, err := s.hasher.Hash(pw)
+func (s *Service) hash(ctx context.Context, pw string) (h string, err error) {
+	if werr := s.hashing(ctx, func() { h, err = s.hasher.Hash(pw) }); werr != nil {
+		return "", werr
+	}
 	if err != nil {
 		return "", Unavailable(err)
 	}
 	return h, nil
+}
+
+// verify checks a password against a stored hash within a hashing slot.
+func (s *Service) verify(ctx context.Context, pw, encoded string) (ok, rehash bool, err error) {
+	if werr := s.hashing(ctx, func() { ok, rehash, err = s.hasher.Verify(pw, encoded) }); werr != nil {
+		return false, false, werr
+	}
+	if err != nil {
+		return false, false, nil // an unreadable stored hash matches nothing
+	}
+	return ok, rehash, nil
 }
 
 // isNotFound reports whether err is the store's ErrNotFound.
