@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -80,7 +81,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 // password, an unknown or a deleted address give the same error after the
 // same hashing work (SPEC §4.2).
 func (s *Service) Login(ctx context.Context, email, pw string, c Client) (string, error) {
-	u, err := s.store.UserByEmailKey(ctx, EmailKey(email))
+	u, err := s.store.UserByEmailKey(ctx, EmailKey(strings.TrimSpace(email)))
 	if err != nil && !isNotFound(err) {
 		return "", wrapStore(err)
 	}

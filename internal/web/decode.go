@@ -48,7 +48,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (*body, error) {
 	case err != nil:
 		return nil, errUnsupportedMedia
 	case mt == "application/json":
-		return b, decodeJSON(raw, b.values)
+		return b, decodeJSON(raw, b)
 	case mt == "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(raw))
 		if err != nil {
@@ -62,23 +62,35 @@ func decodeBody(w http.ResponseWriter, r *http.Request) (*body, error) {
 	return nil, errUnsupportedMedia
 }
 
-// decodeJSON parses a JSON object into values; anything else is parse_error.
-func decodeJSON(raw []byte, values map[string]any) error {
+// decodeJSON parses a JSON object into b.values; anything else is
+// parse_error. A key given twice is reported as invalid rather than letting
+// one of the values silently win.
+func decodeJSON(raw []byte, b *body) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return errParse
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return errParse
+		}
+		key, _ := tok.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return errParse
+		}
+		if _, dup := b.values[key]; dup {
+			b.fail(key, "invalid", "This field was given more than once.")
+		}
+		b.values[key] = v
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
 		return errParse
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errParse // trailing data after the object
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return errParse
-	}
-	for k, val := range obj {
-		values[k] = val
 	}
 	return nil
 }

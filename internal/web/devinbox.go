@@ -31,6 +31,30 @@ func (s *Server) devInbox() http.Handler {
 	})
 }
 
+// devMessageHTML serves the HTML part of a mail on its own, for the frame of
+// the message page: the mail's inline styles need a policy of their own, and
+// the sandbox keeps any script in it from running.
+func (s *Server) devMessageHTML() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			s.writeError(w, r, errNotFound)
+			return
+		}
+		m, err := s.cfg.DevInbox.DevMailByID(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, errNotFound)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'")
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+		_, _ = w.Write([]byte(m.HTML))
+	})
+}
+
 // devMessage shows one mail of the development inbox.
 func (s *Server) devMessage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

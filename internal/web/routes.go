@@ -18,6 +18,7 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.DevInbox != nil {
 		s.handle(mux, "/dev/mail/", methods{"GET": s.devInbox()})
 		s.handle(mux, "/dev/mail/{id}/", methods{"GET": s.devMessage()})
+		s.handle(mux, "/dev/mail/{id}/html", methods{"GET": s.devMessageHTML()})
 	}
 	mux.Handle("/", s.notFound())
 	return mux

@@ -1,0 +1,184 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/captcha"
+	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/web"
+)
+
+// apiFuzzRoutes are the API endpoints of routes.go with the method whose
+// handler decodes a body (profile: PATCH). auth says whether to send the
+// shared token; logout gets a fresh one each time.
+var apiFuzzRoutes = []struct {
+	method, path string
+	auth         bool
+}{
+	{"POST", "/api/v2/register/", false},
+	{"POST", "/api/v2/login/", false},
+	{"POST", "/api/v2/logout/", true},
+	{"POST", "/api/v2/changepassword/", true},
+	{"PATCH", "/api/v2/profile/", true},
+	{"POST", "/api/v2/resetpassword/", false},
+	{"POST", "/api/v2/resetpassword/complete/", false},
+	{"POST", "/api/v2/resetpassword/check/", false},
+	{"POST", "/api/v2/resetpassword/cancel/", false},
+}
+
+var apiFuzzContentTypes = []string{
+	"application/json",
+	"application/x-www-form-urlencoded",
+	"application/json; charset=utf-8",
+	"", // no Content-Type header
+	"text/plain",
+	"multipart/form-data; boundary=x",
+	"application/json;;=",
+	"APPLICATION/JSON",
+}
+
+var apiFuzzStatuses = map[int]bool{200: true, 204: true, 400: true, 401: true, 403: true, 404: true,
+	405: true, 406: true, 413: true, 415: true, 429: true, 503: true}
+
+// apiFuzzEnv is newEnv for a *testing.F: the real handler on a real SQLite
+// file over HTTP. It returns the server's URL.
+func apiFuzzEnv(f *testing.F) string {
+	f.Helper()
+	db, err := sqlite.Open(filepath.Join(f.TempDir(), "accountd.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		f.Fatal(err)
+	}
+	start := time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)
+	now := func() time.Time { return start }
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	svc := account.NewService(db.Store(), hasher, account.Config{DashboardURL: "https://dash.example.com",
+		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 3, MailDomain: "example.com", Policy: password.DefaultPolicy()},
+		now, nil)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := web.New(svc, captcha.None{}, log, web.NewMetrics(prometheus.NewRegistry()),
+		web.Config{DevInbox: db.Store(), MinPasswordLength: 8})
+	srv := httptest.NewServer(h)
+	f.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// apiFuzzDo sends one request and returns status and body.
+func apiFuzzDo(tb testing.TB, method, url, contentType, token string, body []byte) (int, []byte) {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res.StatusCode, b
+}
+
+// apiFuzzToken registers or logs in email and returns a token.
+func apiFuzzToken(tb testing.TB, base, path, email string) string {
+	tb.Helper()
+	b, _ := json.Marshal(obj{"email": email, "password": testPassword, "tos_accepted": true, "recaptcha": "x"})
+	status, body := apiFuzzDo(tb, "POST", base+path, "application/json", "", b)
+	var m struct{ Token string }
+	if status != 200 || json.Unmarshal(body, &m) != nil || m.Token == "" {
+		tb.Fatalf("POST %s for %s = %d %s, want 200 with a token", path, email, status, body)
+	}
+	return m.Token
+}
+
+func FuzzRequestDecoders(f *testing.F) {
+	seeds := []string{
+		`{"email":"ada@example.com","password":"Correct-Horse-7391","tos_accepted":true,"recaptcha":"x"}`,
+		`{"email":"fuzz@example.com","password":"Correct-Horse-7391","recaptcha":"x"}`,
+		``,
+		`{"password":"Correct-Horse-7391","new_password":"Battery-Staple-5501"}`,
+		`{"first_name":"Ada","last_name":"Lovelace","timezone":"Europe/Paris"}`,
+		`{"email":"ada@example.com","recaptcha":"x"}`,
+		`{"password":"Battery-Staple-5501","password_reset_token":"` + strings.Repeat("ab", 32) + `"}`,
+		`{"password_reset_token":"` + strings.Repeat("0", 64) + `"}`,
+		`{"password_reset_token":null}`,
+	}
+	for i, s := range seeds {
+		f.Add(uint8(i), uint8(0), []byte(s))
+	}
+	f.Add(uint8(0), uint8(1), []byte("email=ada%40example.com&password=x&tos_accepted=yes&tos_accepted=no"))
+	f.Add(uint8(1), uint8(1), []byte("email=%zz&password"))
+	f.Add(uint8(3), uint8(2), []byte(`{"password":1e999,"new_password":[1,{"a":null}]}`))
+	f.Add(uint8(4), uint8(0), []byte(`{"timezone":"../../etc/passwd","first_name":true}`))
+	f.Add(uint8(4), uint8(0), []byte(`{"first_name":null}`))
+	f.Add(uint8(0), uint8(4), []byte(`{"email":"a@b.c"}`))
+	f.Add(uint8(2), uint8(3), []byte(`x`))
+	f.Add(uint8(6), uint8(0), []byte(`[{"password":"x"}]`))
+	f.Add(uint8(7), uint8(0), []byte(`{"password_reset_token":"x"} trailing`))
+	f.Add(uint8(8), uint8(6), []byte("\xff\xfe\x00{"))
+	f.Add(uint8(5), uint8(7), []byte(`{"email":"\ud800@example.com"}`))
+	f.Add(uint8(1), uint8(0), []byte(`{"email":"ada@example.com","password":"`+strings.Repeat("€", 300)+`"}`))
+
+	base := apiFuzzEnv(f)
+	token := apiFuzzToken(f, base, "/api/v2/register/", "fuzz-owner@example.com")
+	apiFuzzToken(f, base, "/api/v2/register/", "fuzz-logout@example.com")
+
+	f.Fuzz(func(t *testing.T, route, contentType uint8, body []byte) {
+		rt := apiFuzzRoutes[int(route)%len(apiFuzzRoutes)]
+		ct := apiFuzzContentTypes[int(contentType)%len(apiFuzzContentTypes)]
+		tok := ""
+		switch {
+		case rt.path == "/api/v2/logout/":
+			tok = apiFuzzToken(t, base, "/api/v2/login/", "fuzz-logout@example.com")
+		case rt.auth:
+			tok = token
+		}
+		status, got := apiFuzzDo(t, rt.method, base+rt.path, ct, tok, body)
+		what := rt.method + " " + rt.path + " (" + ct + ")"
+		if !apiFuzzStatuses[status] {
+			t.Errorf("%s with body %q = %d %s, want one of the contract statuses", what, body, status, got)
+		}
+		if status == 204 {
+			if len(got) != 0 {
+				t.Errorf("%s with body %q = 204 with body %q, want none", what, body, got)
+			}
+			return
+		}
+		var m map[string]any
+		if err := json.Unmarshal(got, &m); err != nil {
+			t.Errorf("%s with body %q = %d %q, want a JSON object (%v)", what, body, status, got, err)
+		}
+		low := strings.ToLower(string(got))
+		for _, s := range []string{"goroutine", "panic", "runtime error"} {
+			if strings.Contains(low, s) {
+				t.Errorf("%s with body %q = %d %s, contains %q", what, body, status, got, s)
+			}
+		}
+	})
+}
