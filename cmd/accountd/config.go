@@ -218,6 +218,12 @@ func (c *config) finish() error {
 	if _, err := c.trustedProxies(); err != nil {
 		return err
 	}
+	for _, o := range c.corsOrigins() {
+		if u, err := url.Parse(o); err != nil || u.Host == "" || u.Path != "" || o == "*" ||
+			(u.Scheme != "https" && u.Scheme != "http") {
+			return fmt.Errorf("ACCOUNTD_CORS_ORIGINS: %q is not an origin such as https://app.example.com", o)
+		}
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("ACCOUNTD_TLS_CERT and ACCOUNTD_TLS_KEY go together: set both or neither")
 	}
@@ -242,6 +248,17 @@ func (c *config) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// corsOrigins parses ACCOUNTD_CORS_ORIGINS: origins without a final "/".
+func (c *config) corsOrigins() []string {
+	var out []string
+	for _, o := range strings.Split(c.CORSOrigins, ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // mailFrom is the From address: the setting, or noreply@ the dashboard host.

@@ -227,6 +227,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	handler := web.New(a.svc, v, log, web.NewMetrics(a.reg), web.Config{
 		DevInbox: inbox, TrustedProxies: proxies, MinPasswordLength: password.DefaultPolicy().MinLength,
+		CORSOrigins: cfg.corsOrigins(),
 	})
 	return a.listen(ctx, handler, stdout)
 }

@@ -33,6 +33,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// MinPasswordLength is shown on the dashboard pages.
 	MinPasswordLength int
+	// CORSOrigins are the origins (scheme://host[:port]) allowed to call the
+	// API from a browser.
+	CORSOrigins []string
 }
 
 // Server holds the handlers' dependencies.
@@ -47,7 +50,7 @@ type Server struct {
 // New returns the public HTTP handler of accountd.
 func New(svc *account.Service, v captcha.Verifier, log *slog.Logger, m *Metrics, cfg Config) http.Handler {
 	s := &Server{svc: svc, captcha: v, log: log, metrics: m, cfg: cfg}
-	return s.observe(s.securityHeaders(s.routes()))
+	return s.observe(s.securityHeaders(s.cors(s.routes())))
 }
 
 // Metrics are the HTTP metrics, registered on the registry main made.
