@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,5 +274,62 @@ func TestOperatorCommands(t *testing.T) {
 	}
 	if strings.Contains(out.String(), m[1]) {
 		t.Error("the audit output contains the reset token")
+	}
+}
+
+// eventually polls cond until it holds or 10 s pass: the running service
+// works on its own schedule, and this waits for what it promises.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestMailListAndRetry: a mail the SMTP server refuses for good goes dead,
+// shows in `mail list -status dead`, and `mail retry` sends it once the
+// server accepts it.
+func TestMailListAndRetry(t *testing.T) {
+	var refuse atomic.Bool
+	refuse.Store(true)
+	srv := smtptest.Start(t, smtptest.Config{Rcpt: func(string) error {
+		if refuse.Load() {
+			return smtptest.Reply(550, [3]int{5, 1, 1}, "No such user")
+		}
+		return nil
+	}})
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": filepath.Join(t.TempDir(), "a.db"),
+		"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com"}
+	app := startServe(t, vars)
+	tok := app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
+	if a := app.call("POST", "/api/v2/changepassword/", tok, map[string]any{"password": "Correct-Horse-7391", "new_password": "Battery-Staple-5501"}); a.status != 204 {
+		t.Fatalf("change password = %d %s", a.status, a.raw)
+	}
+	list := func(status string) string {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), []string{"mail", "list", "-status", status}, env(vars), &out, &errb); err != nil {
+			t.Fatalf("mail list: %v %s", err, errb.String())
+		}
+		return out.String()
+	}
+	eventually(t, "the refused notice is not listed as dead", func() bool { return strings.Contains(list("dead"), "password_changed") })
+	id := strings.Fields(strings.Split(list("dead"), "\n")[1])[0]
+
+	refuse.Store(false)
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"mail", "retry", id}, env(vars), &out, &errb); err != nil {
+		t.Fatalf("mail retry %s: %v %s", id, err, errb.String())
+	}
+	msg := srv.Wait()
+	if len(msg.To) != 1 || msg.To[0] != "ada@example.com" {
+		t.Errorf("the retried mail went to %v, want ada@example.com", msg.To)
+	}
+	eventually(t, "the retried mail is not listed as sent", func() bool { return strings.Contains(list("sent"), "password_changed") })
+	if err := run(context.Background(), []string{"mail", "retry", id}, env(vars), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Error("retrying a sent mail succeeded, want an error")
 	}
 }

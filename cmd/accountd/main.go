@@ -35,6 +35,8 @@ Usage:
   accountd migrate [flags]               apply database migrations and exit
   accountd reset-link [-send] EMAIL      print (or email) a password reset link for an account
   accountd audit [-email E] [-since D]   print audit events (D: a duration like 24h, or a date)
+  accountd mail list [-status S]         list the email outbox (S: queued, sent, dead, suppressed)
+  accountd mail retry ID                 queue a dead email again
 
 Every flag has an ACCOUNTD_* environment variable; flags win.
 `
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return resetLink(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return audit(ctx, rest, getenv, stdout, stderr)
+	case "mail":
+		return mailCommand(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,6 +1,9 @@
 package account
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // ResetLink issues a reset link for the account with the given address, for
 // an operator (SPEC §4.1). With send it queues the reset email instead of
@@ -47,4 +50,30 @@ func (s *Service) Events(ctx context.Context, email string, f EventFilter) ([]Ev
 	}
 	ev, err := s.store.Events(ctx, f)
 	return ev, wrapStore(err)
+}
+
+// RetryMail queues a dead email again with a fresh count of attempts. A
+// reset email whose link was erased when it died cannot be resent: the
+// operator issues a new link instead.
+func (s *Service) RetryMail(ctx context.Context, id int64) error {
+	m, err := s.store.MailByID(ctx, id)
+	if isNotFound(err) {
+		return &Error{Kind: KindNotFound, Code: "not_found", Message: fmt.Sprintf("no email has id %d", id)}
+	}
+	if err != nil {
+		return wrapStore(err)
+	}
+	if m.Status != MailDead {
+		return &Error{Kind: KindConflict, Code: "not_dead", Message: fmt.Sprintf("email %d is %s, not dead", id, m.Status)}
+	}
+	if m.Kind == MailResetLink && m.Data["link"] == "" {
+		return &Error{Kind: KindConflict, Code: "secret_erased", Message: "the link of this reset email was erased " +
+			"when it died; issue a new one with `accountd reset-link -send " + m.To + "`"}
+	}
+	m.Status, m.Attempts, m.LastError, m.NextAt = MailQueued, 0, "", s.clock()
+	if err := s.store.UpdateMail(ctx, m); err != nil {
+		return wrapStore(err)
+	}
+	s.wake()
+	return nil
 }
