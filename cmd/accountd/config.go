@@ -27,6 +27,7 @@ type config struct {
 	CaptchaProvider    string
 	CaptchaSecret      string
 	CaptchaVerifyURL   string
+	CaptchaSiteKey     string
 	CaptchaHostnames   string
 	CaptchaMinScore    float64
 	CaptchaAction      string
@@ -68,6 +69,7 @@ func settings() []setting {
 		{"captcha-provider", "ACCOUNTD_CAPTCHA_PROVIDER", "", "recaptcha, hcaptcha, turnstile or none (none only with -dev)", str(func(c *config) *string { return &c.CaptchaProvider })},
 		{"captcha-secret", "ACCOUNTD_CAPTCHA_SECRET", "", "the captcha provider's secret", str(func(c *config) *string { return &c.CaptchaSecret })},
 		{"captcha-verify-url", "ACCOUNTD_CAPTCHA_VERIFY_URL", "", "override the provider's siteverify URL", str(func(c *config) *string { return &c.CaptchaVerifyURL })},
+		{"captcha-sitekey", "ACCOUNTD_CAPTCHA_SITEKEY", "", "the provider's site key, for the widget on the dashboard pages", str(func(c *config) *string { return &c.CaptchaSiteKey })},
 		{"captcha-hostnames", "ACCOUNTD_CAPTCHA_HOSTNAMES", "", "comma-separated hostnames a solved captcha may come from [any]", str(func(c *config) *string { return &c.CaptchaHostnames })},
 		{"captcha-min-score", "ACCOUNTD_CAPTCHA_MIN_SCORE", "0.5", "lowest reCAPTCHA v3 score accepted", floatSetting(func(c *config) *float64 { return &c.CaptchaMinScore })},
 		{"captcha-action", "ACCOUNTD_CAPTCHA_ACTION", "", "the reCAPTCHA v3 action expected [any]", str(func(c *config) *string { return &c.CaptchaAction })},
@@ -207,6 +209,9 @@ func (c *config) finish() error {
 		if c.SMTPURL == "" {
 			missing = append(missing, "an SMTP server (ACCOUNTD_SMTP_URL=smtp://user:pass@host:587)")
 		}
+		if c.CaptchaProvider != "" && c.CaptchaProvider != "none" && (c.CaptchaSecret == "" || c.CaptchaSiteKey == "") {
+			missing = append(missing, "the captcha provider's secret and site key (ACCOUNTD_CAPTCHA_SECRET, ACCOUNTD_CAPTCHA_SITEKEY)")
+		}
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("refusing to start outside development mode without %s; or run `accountd serve -dev` to try it locally",
@@ -214,6 +219,12 @@ func (c *config) finish() error {
 	}
 	if _, err := url.Parse(c.DashboardURL); err != nil {
 		return fmt.Errorf("ACCOUNTD_DASHBOARD_URL: %w", err)
+	}
+	if c.RateLimits != "on" && c.RateLimits != "off" {
+		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return errors.New("ACCOUNTD_REDIS_URL: want redis://… or rediss://…")
 	}
 	if _, err := c.trustedProxies(); err != nil {
 		return err

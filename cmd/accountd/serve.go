@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -16,11 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
 	mailer "github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/sqlite"
 	"github.com/accountd/accountd/internal/web"
 )
@@ -225,11 +228,59 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.SMTPURL == "" {
 		inbox = a.store
 	}
+	limiter, err := a.limiter()
+	if err != nil {
+		return err
+	}
 	handler := web.New(a.svc, v, log, web.NewMetrics(a.reg), web.Config{
+		Limiter: limiter, Limits: web.DefaultRateLimits(),
 		DevInbox: inbox, TrustedProxies: proxies, MinPasswordLength: password.DefaultPolicy().MinLength,
 		CORSOrigins: cfg.corsOrigins(),
+		PageCaptcha: web.PageCaptchaFor(cfg.CaptchaProvider, cfg.CaptchaSiteKey),
 	})
 	return a.listen(ctx, handler, stdout)
+}
+
+// limiter returns the rate limiter: in memory on one node, in Redis (with
+// memory as the fallback while Redis is unreachable) when ACCOUNTD_REDIS_URL
+// is set, none when ACCOUNTD_RATE_LIMITS is off.
+func (a *app) limiter() (ratelimit.Limiter, error) {
+	if a.cfg.RateLimits == "off" {
+		a.log.Warn("rate limits are off (ACCOUNTD_RATE_LIMITS=off): a proxy in front must limit requests")
+		return nil, nil
+	}
+	mem := ratelimit.NewMemory(time.Now)
+	if a.cfg.RedisURL == "" {
+		return mem, nil
+	}
+	opt, err := redis.ParseURL(a.cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("ACCOUNTD_REDIS_URL: %s", redactedURLError(err))
+	}
+	// Fail fast: during an outage the fallback should answer at once, not
+	// after go-redis's default retries.
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = time.Second, 500*time.Millisecond, 500*time.Millisecond
+	opt.MaxRetries, opt.DialerRetries = -1, 1
+	degraded := prometheus.NewGauge(prometheus.GaugeOpts{Name: "accountd_ratelimit_redis_degraded",
+		Help: "1 while Redis cannot be reached and rate limits are counted in this node's memory."})
+	a.reg.MustRegister(degraded)
+	return ratelimit.NewFallback(ratelimit.NewRedis(redis.NewClient(opt), "accountd:rl:", time.Now), mem, a.log,
+		func(d bool) {
+			if d {
+				degraded.Set(1)
+			} else {
+				degraded.Set(0)
+			}
+		}), nil
+}
+
+// redactedURLError keeps the password of a URL out of an error message.
+func redactedURLError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return "the URL does not parse"
 }
 
 // newServer returns an http.Server with the timeouts of DESIGN §3.

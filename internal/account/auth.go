@@ -221,5 +221,6 @@ func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string
 	return s.event(ctx, tx, event, u.ID, u.Email, c, "")
 }
 
-// formatMailTime formats a time for people reading an email.
-func formatMailTime(t time.Time) string { return t.UTC().Format("2 January 2006 at 15:04 MST") }
+// formatMailTime formats a time for people reading an email, in a form that
+// reads the same in every language of the templates.
+func formatMailTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") }

@@ -15,12 +15,14 @@ func TestDependenciesPointInward(t *testing.T) {
 	}
 	const mod = "github.com/accountd/accountd/internal/"
 	allowed := map[string][]string{
-		"account":  {"account", "password"},
-		"password": {"password"},
-		"captcha":  {"captcha"},
-		"sqlite":   {"sqlite", "account", "password"},
-		"mail":     {"mail", "account", "password"},
-		"web":      {"web", "account", "password", "captcha"},
+		"account":   {"account", "password"},
+		"password":  {"password"},
+		"captcha":   {"captcha"},
+		"postgres":  {"postgres", "account", "password"},
+		"sqlite":    {"sqlite", "account", "password"},
+		"mail":      {"mail", "account", "password"},
+		"web":       {"web", "account", "password", "captcha", "ratelimit"},
+		"ratelimit": {"ratelimit"},
 	}
 	for pkg, ok := range allowed {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../"+pkg).CombinedOutput()

@@ -53,6 +53,9 @@ func (s *Service) ResolveMail(ctx context.Context, m Mail) (Mail, error) {
 		if err != nil {
 			return err
 		}
+		if err := tx.LockUser(ctx, u.ID); err != nil {
+			return err
+		}
 		if err := s.event(ctx, tx, "reset_requested", u.ID, u.Email, c, ""); err != nil {
 			return err
 		}

@@ -124,6 +124,10 @@ type Store interface {
 	VoidResetTokens(ctx context.Context, userID int64, t time.Time) error
 	// VoidResetToken voids one outstanding token; ErrNotFound if none.
 	VoidResetToken(ctx context.Context, id int64, t time.Time) error
+	// LockUser locks the user's row until the transaction ends, so checks
+	// and writes about one account (the reset cap) do not interleave between
+	// nodes. Only meaningful inside InTx.
+	LockUser(ctx context.Context, userID int64) error
 	// CountResetTokens counts the reset tokens created for the user since t.
 	CountResetTokens(ctx context.Context, userID int64, since time.Time) (int, error)
 

@@ -73,52 +73,112 @@ func checkGolden(t *testing.T, name, got string) {
 	}
 }
 
+// kinds are the kinds of mail the account service sends; shippedLocales the
+// locales with embedded templates for every kind ("en" is the default).
+var (
+	kinds          = []string{"reset_link", "password_changed"}
+	shippedLocales = []string{"en", "de"}
+)
+
+// goldenName names the golden file of one part of kind in locale, the way
+// the templates are named: reset_link.txt.golden for English,
+// reset_link.de.txt.golden for German.
+func goldenName(kind, locale, part string) string {
+	if locale != "en" {
+		kind += "." + locale
+	}
+	return kind + "." + part + ".golden"
+}
+
 func TestRenderGolden(t *testing.T) {
 	tmpl := loadTemplates(t, "")
-	for _, kind := range []string{"reset_link", "password_changed"} {
-		t.Run(kind, func(t *testing.T) {
-			r, err := tmpl.Render(kind, "en", sampleData(kind))
-			if err != nil {
-				t.Fatalf("Render(%q): %v", kind, err)
-			}
-			checkGolden(t, kind+".subject.golden", r.Subject+"\n")
-			checkGolden(t, kind+".txt.golden", r.Text)
-			checkGolden(t, kind+".html.golden", r.HTML)
-		})
+	for _, kind := range kinds {
+		for _, locale := range shippedLocales {
+			t.Run(kind+"/"+locale, func(t *testing.T) {
+				r, err := tmpl.Render(kind, locale, sampleData(kind))
+				if err != nil {
+					t.Fatalf("Render(%q, %q): %v", kind, locale, err)
+				}
+				checkGolden(t, goldenName(kind, locale, "subject"), r.Subject+"\n")
+				checkGolden(t, goldenName(kind, locale, "txt"), r.Text)
+				checkGolden(t, goldenName(kind, locale, "html"), r.HTML)
+			})
+		}
 	}
 }
 
-// The reset email must carry what SPEC §4.1 asks for, in both bodies.
+// Each kind has its own German variant, picked for "de" and its regional
+// forms; a locale without templates gets English.
+func TestRenderShippedLocales(t *testing.T) {
+	tmpl := loadTemplates(t, "")
+	for _, kind := range kinds {
+		en, err := tmpl.Render(kind, "en", sampleData(kind))
+		if err != nil {
+			t.Fatalf("Render(%q, en): %v", kind, err)
+		}
+		de, err := tmpl.Render(kind, "de", sampleData(kind))
+		if err != nil {
+			t.Fatalf("Render(%q, de): %v", kind, err)
+		}
+		if !strings.Contains(de.HTML, `<html lang="de">`) || !strings.Contains(de.Text, "Guten Tag,") {
+			t.Errorf("Render(%q, de) is not German:\n%s\n%s", kind, de.Text, de.HTML)
+		}
+		if de.Subject == en.Subject || de.Text == en.Text || de.HTML == en.HTML {
+			t.Errorf("Render(%q, de) shares a part with English: %+v", kind, de)
+		}
+		for locale, want := range map[string]Rendered{
+			"de-AT": de, "de_CH": de, "DE": de,
+			"fr": en, "fr-FR": en, "": en, "deu": en,
+		} {
+			got, err := tmpl.Render(kind, locale, sampleData(kind))
+			if err != nil {
+				t.Fatalf("Render(%q, %q): %v", kind, locale, err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Render(%q, %q) differs (-want +got):\n%s", kind, locale, diff)
+			}
+		}
+	}
+}
+
+// The reset email must carry what SPEC §4.1 asks for, in both bodies and in
+// every locale.
 func TestRenderResetLinkContent(t *testing.T) {
 	tmpl := loadTemplates(t, "")
 	data := sampleData("reset_link")
-	r, err := tmpl.Render("reset_link", "", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, body := range []string{r.Text, r.HTML} {
-		for _, key := range []string{"link", "cancel_link", "expires_at", "requested_at", "ip", "user_agent"} {
-			if !strings.Contains(body, data[key]) {
-				t.Errorf("body lacks %s %q:\n%s", key, data[key], body)
-			}
+	ignore := map[string]string{"en": "ignore this email", "de": "diese E-Mail\nignorieren"}
+	for _, locale := range shippedLocales {
+		r, err := tmpl.Render("reset_link", locale, data)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !strings.Contains(body, "ignore this email") {
-			t.Errorf("body does not say the mail can be ignored:\n%s", body)
+		for _, body := range []string{r.Text, r.HTML} {
+			for _, key := range []string{"link", "cancel_link", "expires_at", "requested_at", "ip", "user_agent"} {
+				if !strings.Contains(body, data[key]) {
+					t.Errorf("%s body lacks %s %q:\n%s", locale, key, data[key], body)
+				}
+			}
+			// The text body wraps where the HTML does not.
+			if !strings.Contains(strings.Join(strings.Fields(body), " "), strings.Join(strings.Fields(ignore[locale]), " ")) {
+				t.Errorf("%s body does not say the mail can be ignored:\n%s", locale, body)
+			}
 		}
 	}
 }
 
 func TestRenderMissingKeys(t *testing.T) {
 	tmpl := loadTemplates(t, "")
-	for _, kind := range []string{"reset_link", "password_changed"} {
-		for _, data := range []map[string]string{nil, {}} {
-			r, err := tmpl.Render(kind, "", data)
-			if err != nil {
-				t.Fatalf("Render(%q, %v): %v", kind, data, err)
-			}
-			for _, s := range []string{r.Subject, r.Text, r.HTML} {
-				if strings.Contains(s, "no value") {
-					t.Errorf("Render(%q, %v) shows a missing key:\n%s", kind, data, s)
+	for _, kind := range kinds {
+		for _, locale := range shippedLocales {
+			for _, data := range []map[string]string{nil, {}} {
+				r, err := tmpl.Render(kind, locale, data)
+				if err != nil {
+					t.Fatalf("Render(%q, %q, %v): %v", kind, locale, data, err)
+				}
+				for _, s := range []string{r.Subject, r.Text, r.HTML} {
+					if strings.Contains(s, "no value") {
+						t.Errorf("Render(%q, %q, %v) shows a missing key:\n%s", kind, locale, data, s)
+					}
 				}
 			}
 		}
@@ -182,17 +242,18 @@ func TestOverrideReplacesTemplate(t *testing.T) {
 	}
 }
 
+// An override directory can add a locale the embedded templates lack.
 func TestLocale(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"reset_link.de.subject.txt": "Passwort zurücksetzen",
-		"reset_link.de.txt":         "Hallo {{.Data.email}}",
-		"reset_link.de.html":        "<p>Hallo {{.Data.email}}</p>",
+		"reset_link.nl.subject.txt": "Wachtwoord opnieuw instellen",
+		"reset_link.nl.txt":         "Hallo {{.Data.email}}",
+		"reset_link.nl.html":        "<p>Hallo {{.Data.email}}</p>",
 	})
 	tmpl := loadTemplates(t, dir)
 	for locale, want := range map[string]string{
-		"de": "Passwort zurücksetzen", "de-AT": "Passwort zurücksetzen", "de_at": "Passwort zurücksetzen",
+		"nl": "Wachtwoord opnieuw instellen", "nl-BE": "Wachtwoord opnieuw instellen", "nl_be": "Wachtwoord opnieuw instellen",
 		"": "Reset your password", "en": "Reset your password", "fr": "Reset your password",
-		"subject": "Reset your password",
+		"subject": "Reset your password", "de": "Passwort zurücksetzen",
 	} {
 		r, err := tmpl.Render("reset_link", locale, sampleData("reset_link"))
 		if err != nil {
@@ -202,9 +263,26 @@ func TestLocale(t *testing.T) {
 			t.Errorf("Render(reset_link, %q).Subject = %q, want %q", locale, r.Subject, want)
 		}
 	}
-	// A kind without German falls back to English.
-	if r, _ := tmpl.Render("password_changed", "de", nil); r.Subject != "Your password was changed" {
-		t.Errorf("password_changed in de: Subject = %q", r.Subject)
+	// A kind without Dutch falls back to English.
+	if r, _ := tmpl.Render("password_changed", "nl", nil); r.Subject != "Your password was changed" {
+		t.Errorf("password_changed in nl: Subject = %q", r.Subject)
+	}
+}
+
+// An override file replaces one part of an embedded locale; the other parts
+// stay embedded German.
+func TestOverrideReplacesLocalePart(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"reset_link.de.subject.txt": "Neues Passwort"})
+	tmpl := loadTemplates(t, dir)
+	r, err := tmpl.Render("reset_link", "de", sampleData("reset_link"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Subject != "Neues Passwort" {
+		t.Errorf("Subject = %q, want %q", r.Subject, "Neues Passwort")
+	}
+	if !strings.Contains(r.Text, "Guten Tag,") || !strings.Contains(r.HTML, `<html lang="de">`) {
+		t.Errorf("the German bodies were lost:\n%s\n%s", r.Text, r.HTML)
 	}
 }
 
@@ -214,7 +292,7 @@ func TestBrokenOverrideFailsLoad(t *testing.T) {
 		"html parse error":  {"reset_link.html": "<a href='{{.Data.link}}'>{{end}}"},
 		"unknown field":     {"reset_link.subject.txt": "{{.Link}}"},
 		"unknown function":  {"password_changed.txt": "{{shout .Data.email}}"},
-		"incomplete locale": {"reset_link.de.txt": "Hallo"},
+		"incomplete locale": {"reset_link.nl.txt": "Hallo"},
 		"stray txt file":    {"README.txt": "read me"},
 	}
 	for name, files := range tests {

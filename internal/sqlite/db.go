@@ -45,7 +45,10 @@ func Open(path string) (*DB, error) {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", txlock)
-		return "file:" + path + "?" + q.Encode()
+		// SQLite decodes %HH in URI filenames and starts the query at the
+		// first "?": escape those so any file name means itself.
+		esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+		return "file:" + esc + "?" + q.Encode()
 	}
 	w, err := sql.Open("sqlite", dsn("immediate"))
 	if err != nil {

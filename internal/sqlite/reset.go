@@ -32,6 +32,10 @@ func (s *Store) ResetTokenByHash(ctx context.Context, hash []byte) (account.Rese
 	return r, nil
 }
 
+// LockUser is a no-op on SQLite: a write transaction already holds the one
+// write lock of the database.
+func (s *Store) LockUser(ctx context.Context, userID int64) error { return nil }
+
 // UseResetToken marks an outstanding token used; the condition in the
 // statement makes exactly one of concurrent callers win.
 func (s *Store) UseResetToken(ctx context.Context, id int64, t time.Time) error {
@@ -55,6 +59,6 @@ func (s *Store) VoidResetToken(ctx context.Context, id int64, t time.Time) error
 func (s *Store) CountResetTokens(ctx context.Context, userID int64, since time.Time) (int, error) {
 	var n int
 	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM reset_tokens
-		WHERE user_id = ? AND created_at >= ?`, userID, micros(since)).Scan(&n)
+		WHERE user_id = ? AND created_at >= ?`, userID, since.UnixMicro()).Scan(&n)
 	return n, mapErr(err)
 }

@@ -21,6 +21,10 @@ func (s *Server) api(h apiFunc) http.Handler {
 			s.writeError(w, r, errNotAcceptable)
 			return
 		}
+		if err := s.generalLimit(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -9,6 +10,9 @@ import (
 
 func (s *Server) register() http.Handler {
 	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.ipLimit(r, "register", s.cfg.Limits.Register); err != nil {
+			return err
+		}
 		var in account.RegisterInput
 		err := s.input(w, r, true, func(b *body) {
 			in.Email = b.str("email", true)
@@ -30,6 +34,9 @@ func (s *Server) register() http.Handler {
 
 func (s *Server) login() http.Handler {
 	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.ipLimit(r, "login", s.cfg.Limits.Login); err != nil {
+			return err
+		}
 		var email, pw string
 		err := s.input(w, r, true, func(b *body) {
 			email = b.str("email", true)
@@ -38,7 +45,14 @@ func (s *Server) login() http.Handler {
 		if err != nil {
 			return err
 		}
+		failures := s.loginFailureKey(r, email)
+		if err := s.peek(r.Context(), failures, s.cfg.Limits.LoginFailures); err != nil {
+			return err
+		}
 		token, err := s.svc.Login(r.Context(), email, pw, s.clientOf(r))
+		if errors.Is(err, account.ErrBadCredentials) {
+			_ = s.limit(r.Context(), failures, s.cfg.Limits.LoginFailures)
+		}
 		if err != nil {
 			return err
 		}

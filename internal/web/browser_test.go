@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -16,6 +18,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/accountd/accountd/internal/captcha"
+	"github.com/accountd/accountd/internal/web"
 )
 
 // The browser tests drive the dashboard pages of SPEC §7 in a real headless
@@ -166,6 +171,8 @@ func (b *brBrowser) shot(name string) {
 	// A viewport as tall as the page, rather than FullScreenshot: Chromium
 	// paints an out-of-process iframe (the dev inbox's sandboxed HTML part)
 	// only inside the viewport.
+	// "complete" also waits for the frames (the HTML part of a mail).
+	brRun(b, "page loaded", chromedp.Poll[bool](`document.readyState === "complete"`))
 	h := brRun(b, "page height", chromedp.Evaluate[int64](`Math.ceil(document.documentElement.scrollHeight)`))
 	b.do("fit the viewport to the page", chromedp.EmulateViewport(1000, max(h, 800)))
 	png := brRun(b, "screenshot "+name, chromedp.CaptureScreenshot())
@@ -415,6 +422,72 @@ func TestBrowserCancel(t *testing.T) {
 	r := brCheck(e, token)
 	if r.Status != 400 || r.Code(t, "password_reset_token") != "invalid" {
 		t.Errorf("check after cancel = %d %s, want 400 invalid", r.Status, r.Body)
+	}
+}
+
+// brCaptcha behaves like every real provider: an empty response, what the
+// pages sent without a widget, is refused.
+type brCaptcha struct{}
+
+func (brCaptcha) Verify(_ context.Context, response, _ string) error {
+	if response == "" {
+		return captcha.ErrInvalid
+	}
+	return nil
+}
+
+// brWidget serves a stand-in for a provider's widget script from another
+// origin: it fills the response field as a solved widget would, and records
+// the address it saw, to prove the reset token was gone before it ran.
+func brWidget(t *testing.T) web.PageCaptcha {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, `window.widgetSawURL = location.href + " " + document.documentElement.outerHTML;
+document.querySelectorAll(".test-captcha").forEach(function (el) {
+  var i = document.createElement("input");
+  i.type = "hidden"; i.name = "test-captcha-response"; i.value = "solved";
+  el.appendChild(i);
+});`)
+	}))
+	t.Cleanup(srv.Close)
+	return web.PageCaptcha{ScriptURL: srv.URL + "/widget.js", Origins: []string{srv.URL},
+		WidgetClass: "test-captcha", ResponseField: "test-captcha-response", SiteKey: "site-key"}
+}
+
+// TestBrowserPagesWithCaptcha: outside development a captcha provider is
+// mandatory (SPEC §6, §9) and both reset endpoints check it (SPEC §4.1), so
+// the pages show the provider's widget and send its response; the widget's
+// third-party script never sees the reset token.
+func TestBrowserPagesWithCaptcha(t *testing.T) {
+	widget := brWidget(t)
+	e := newEnv(t, func(o *envOptions) { o.Captcha = brCaptcha{}; o.Web.PageCaptcha = widget })
+	e.register("ada@example.com", testPassword)
+	token := e.resetToken("ada@example.com") // the API helpers send a response
+	b := brOpen(t)
+
+	b.do("ask for a link",
+		chromedp.Navigate(e.URL+"/resetpassword/"),
+		chromedp.WaitReady(chromedp.CSS(`input[name="test-captcha-response"]`)),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com\n"),
+		chromedp.WaitVisible(chromedp.CSS(`#form-success:not([hidden]), #form-error:not(:empty), #email-error:not(:empty)`)))
+	if got := brRun(b, "errors", chromedp.Evaluate[string](`[...document.querySelectorAll(".error")].map(e => e.textContent).join(" ")`)); strings.TrimSpace(got) != "" {
+		t.Errorf("ask page with a captcha provider shows %q, want the success message", got)
+	}
+
+	b.do("choose a password",
+		chromedp.Navigate(brConfirmURL(e, token)),
+		chromedp.WaitReady(chromedp.CSS(`input[name="test-captcha-response"]`)))
+	if saw := brRun(b, "what the widget saw", chromedp.Evaluate[string](`window.widgetSawURL`)); strings.Contains(saw, token) {
+		t.Error("the captcha widget's script could read the reset token from the address or the page")
+	}
+	b.do("submit",
+		chromedp.SendKeys(chromedp.ID("password"), brNewPassword),
+		chromedp.SendKeys(chromedp.ID("password2"), brNewPassword),
+		chromedp.Click(chromedp.CSS("#confirm-form button")),
+		chromedp.WaitVisible(chromedp.CSS(brDoneOrError)))
+	if p := b.path(); p != "/resetpassword/done/" {
+		t.Errorf("confirm page with a captcha provider stays at %s showing %q, want /resetpassword/done/", p,
+			brRun(b, "errors", chromedp.Evaluate[string](`[...document.querySelectorAll(".error")].map(e => e.textContent).join(" ")`)))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -113,7 +114,15 @@ func (b *body) str(name string, required bool) string {
 		}
 		return ""
 	case string:
-		if required && strings.TrimSpace(t) == "" {
+		switch {
+		case !utf8.ValidString(t):
+			b.fail(name, "invalid", "Not a valid string.")
+			return ""
+		case strings.ContainsRune(t, 0):
+			// PostgreSQL cannot store NUL; DRF refuses it with these words.
+			b.fail(name, "invalid", "Null characters are not allowed.")
+			return ""
+		case required && strings.TrimSpace(t) == "":
 			b.fail(name, "blank", "This field may not be blank.")
 		}
 		return t

@@ -99,7 +99,10 @@ func acceptsJSON(r *http.Request) bool {
 
 // clientOf describes who sent the request.
 func (s *Server) clientOf(r *http.Request) account.Client {
-	return account.Client{IP: s.clientIP(r), UserAgent: r.UserAgent(), Locale: locale(r)}
+	// The User-Agent is stored in audit events and shown in emails: keep it
+	// valid UTF-8 without NUL, whatever bytes the client sent.
+	ua := strings.ReplaceAll(strings.ToValidUTF8(r.UserAgent(), "\uFFFD"), "\x00", "")
+	return account.Client{IP: s.clientIP(r), UserAgent: ua, Locale: locale(r)}
 }
 
 // clientIP returns the peer address, or the nearest untrusted address of

@@ -12,14 +12,13 @@ var staticFS embed.FS
 
 var resetTemplates = template.Must(template.ParseFS(pageFS, "pages/layout.html", "pages/reset_*.html"))
 
-// pageCSP allows only this origin's script and style, and no framing.
-const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-	"img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; frame-src 'self'"
-
 // pageRoutes registers the dashboard pages of SPEC §7 and their assets.
 func (s *Server) pageRoutes(mux *http.ServeMux) {
 	s.handle(mux, "/resetpassword/", methods{"GET": s.page("reset_ask.html", nil)})
 	s.handle(mux, "/resetpassword/done/", methods{"GET": s.page("reset_done.html", nil)})
+	// Where the confirm page stands once its token left the address bar (with
+	// a captcha widget on the page); reloading it says to use the link again.
+	s.handle(mux, "/resetpassword/confirm/", methods{"GET": s.page("reset_confirm.html", nil)})
 	s.handle(mux, "/resetpassword/{token}/confirm/", methods{"GET": s.page("reset_confirm.html", tokenPage)})
 	s.handle(mux, "/resetpassword/{token}/cancel/", methods{"GET": s.page("reset_cancel.html", tokenPage)})
 	static := http.FileServerFS(staticFS)
@@ -33,6 +32,7 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 type pageData struct {
 	Token     string
 	MinLength int
+	Captcha   PageCaptcha
 }
 
 // tokenPage takes the token of the path when it has the form of one; the
@@ -56,7 +56,7 @@ func isLowerHex(s string) bool {
 // page serves one dashboard page.
 func (s *Server) page(name string, fill func(*http.Request, *pageData)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := &pageData{MinLength: s.cfg.MinPasswordLength}
+		d := &pageData{MinLength: s.cfg.MinPasswordLength, Captcha: s.cfg.PageCaptcha}
 		if fill != nil {
 			fill(r, d)
 		}
@@ -76,7 +76,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, t *template.
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", s.cfg.PageCaptcha.csp())
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }

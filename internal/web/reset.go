@@ -6,6 +6,9 @@ import "net/http"
 // pass: the service queues the same single row for every address.
 func (s *Server) requestReset() http.Handler {
 	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.ipLimit(r, "reset", s.cfg.Limits.ResetRequest); err != nil {
+			return err
+		}
 		var email string
 		if err := s.input(w, r, true, func(b *body) { email = b.str("email", true) }); err != nil {
 			return err
@@ -19,6 +22,9 @@ func (s *Server) requestReset() http.Handler {
 
 func (s *Server) completeReset() http.Handler {
 	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.ipLimit(r, "resetcomplete", s.cfg.Limits.ResetComplete); err != nil {
+			return err
+		}
 		var token, pw string
 		err := s.input(w, r, true, func(b *body) {
 			pw = b.str("password", true)
@@ -39,6 +45,9 @@ func (s *Server) completeReset() http.Handler {
 // resetTokenAction serves check and cancel: both take only the token.
 func (s *Server) resetTokenAction(act func(*Server, *http.Request, string) error) http.Handler {
 	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.ipLimit(r, "resetcomplete", s.cfg.Limits.ResetComplete); err != nil {
+			return err
+		}
 		var token string
 		if err := s.input(w, r, false, func(b *body) { token = b.str("password_reset_token", true) }); err != nil {
 			return err

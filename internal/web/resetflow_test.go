@@ -160,8 +160,8 @@ func TestResetflowCompleteDetails(t *testing.T) {
 	tok := match[1]
 	confirm := "https://dash.example.com/resetpassword/" + tok + "/confirm/"
 	cancel := "https://dash.example.com/resetpassword/" + tok + "/cancel/"
-	expires := requestedAt.Add(time.Hour).UTC().Format("2 January 2006 at 15:04 MST")
-	requested := requestedAt.UTC().Format("2 January 2006 at 15:04 MST")
+	expires := requestedAt.Add(time.Hour).UTC().Format("2006-01-02 15:04 MST")
+	requested := requestedAt.UTC().Format("2006-01-02 15:04 MST")
 	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"HTML", m.HTML}} {
 		for _, want := range []struct{ what, s string }{
 			{"confirm link", confirm},

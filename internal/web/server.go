@@ -18,6 +18,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
+	"github.com/accountd/accountd/internal/ratelimit"
 )
 
 // DevInbox is the development mailbox shown at /dev/mail/.
@@ -33,6 +34,11 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// MinPasswordLength is shown on the dashboard pages.
 	MinPasswordLength int
+	// PageCaptcha is the captcha widget of the dashboard pages.
+	PageCaptcha PageCaptcha
+	// Limiter counts requests for the rate limits; nil turns them off.
+	Limiter ratelimit.Limiter
+	Limits  RateLimits
 	// CORSOrigins are the origins (scheme://host[:port]) allowed to call the
 	// API from a browser.
 	CORSOrigins []string

@@ -61,9 +61,9 @@ function genericError(res) {
 function tokenMessage(data) {
   var errs = (data && data.password_reset_token) || [];
   if (errs.some(function (e) { return e.code === "expired"; })) {
-    return "This link has expired. Ask for a new one below.";
+    return "This link has expired.";
   }
-  return "This link is not valid: it may have been used or replaced by a newer one. Ask for a new one below.";
+  return "This link is not valid: it may have been used or replaced by a newer one.";
 }
 
 function linkToAsk(id) {
@@ -75,14 +75,50 @@ function linkToAsk(id) {
   el.appendChild(a);
 }
 
+// captchaBox is the page's captcha widget container, when a provider is set.
+function captchaBox(form) {
+  return form.querySelector(".captcha[data-captcha-script]");
+}
+
+// loadCaptcha loads the provider's widget script. It runs only after the
+// reset token left the address bar and the page, so the third-party script
+// never sees it.
+function loadCaptcha(form) {
+  var box = captchaBox(form);
+  if (!box) return;
+  var s = document.createElement("script");
+  s.src = box.getAttribute("data-captcha-script");
+  s.async = true;
+  document.head.appendChild(s);
+}
+
+// captchaResponse is what the provider's widget put in the form, or "".
+function captchaResponse(form) {
+  var box = captchaBox(form);
+  if (!box) return "";
+  var field = form.querySelector('[name="' + box.getAttribute("data-captcha-field") + '"]');
+  return field ? field.value : "";
+}
+
+// resetCaptcha asks for a fresh challenge: a response is good for one use.
+function resetCaptcha() {
+  ["grecaptcha", "hcaptcha", "turnstile"].forEach(function (name) {
+    if (window[name] && typeof window[name].reset === "function") {
+      try { window[name].reset(); } catch (e) { /* no widget rendered */ }
+    }
+  });
+}
+
 function setupAsk(form) {
+  loadCaptcha(form);
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     clearErrors(form);
     var button = form.querySelector("button");
     button.disabled = true;
-    postJSON("/api/v2/resetpassword/", { email: form.email.value, recaptcha: "" }).then(function (res) {
+    postJSON("/api/v2/resetpassword/", { email: form.email.value, recaptcha: captchaResponse(form) }).then(function (res) {
       button.disabled = false;
+      resetCaptcha();
       if (res.status === 204) {
         form.hidden = true;
         show("form-success", document.getElementById("form-success").textContent);
@@ -104,6 +140,13 @@ function tokenRefused(form, data) {
 
 function setupConfirm(box, form) {
   var token = box.getAttribute("data-token");
+  if (captchaBox(form)) {
+    // Take the token out of the page and the address bar before any
+    // third-party script runs.
+    box.removeAttribute("data-token");
+    history.replaceState(null, "", "/resetpassword/confirm/");
+    loadCaptcha(form);
+  }
   // Check the link at once so an expired one says so before the user types.
   postJSON("/api/v2/resetpassword/check/", { password_reset_token: token }).then(function (res) {
     if (res.status === 400) tokenRefused(form, res.data);
@@ -120,9 +163,10 @@ function setupConfirm(box, form) {
     var button = form.querySelector("button");
     button.disabled = true;
     postJSON("/api/v2/resetpassword/complete/", {
-      password: form.password.value, password_reset_token: token, recaptcha: ""
+      password: form.password.value, password_reset_token: token, recaptcha: captchaResponse(form)
     }).then(function (res) {
       button.disabled = false;
+      resetCaptcha();
       if (res.status === 200) {
         // Leave no token in the address bar or the history.
         window.location.replace("/resetpassword/done/");

@@ -1,0 +1,42 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// AddEvent stores an audit event and sets its ID.
+func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
+	uid := pgtype.Int8{Int64: e.UserID, Valid: e.UserID != 0}
+	err := s.q.QueryRow(ctx, `INSERT INTO events (time, type, user_id, email, email_key,
+		ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		tstz(e.Time), e.Type, uid, e.Email, e.EmailKey, e.IP, e.UserAgent, e.Detail).Scan(&e.ID)
+	return mapErr(err)
+}
+
+// Events lists audit events matching f, newest first.
+func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Event, error) {
+	rows, err := s.q.Query(ctx, `SELECT id, time, type, user_id, email, email_key, ip,
+		user_agent, detail FROM events WHERE ($1::text = '' OR email_key = $1)
+		AND ($2::timestamptz IS NULL OR time >= $2)
+		ORDER BY time DESC, id DESC LIMIT $3`, f.EmailKey, tstz(f.Since), limit(f.Limit))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []account.Event
+	for rows.Next() {
+		var e account.Event
+		var t pgtype.Timestamptz
+		var uid pgtype.Int8
+		if err := rows.Scan(&e.ID, &t, &e.Type, &uid, &e.Email, &e.EmailKey, &e.IP, &e.UserAgent, &e.Detail); err != nil {
+			return nil, mapErr(err)
+		}
+		e.Time, e.UserID = fromTstz(t), uid.Int64
+		out = append(out, e)
+	}
+	return out, mapErr(rows.Err())
+}

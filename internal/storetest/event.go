@@ -1,0 +1,138 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// newEvent returns an event at when; user 0 means unknown.
+func newEvent(typ string, user int64, email string, when time.Time) account.Event {
+	return account.Event{Time: when.In(elsewhere), Type: typ, UserID: user, Email: email,
+		EmailKey: account.EmailKey(email), IP: "2001:db8::1", UserAgent: "Mozilla/5.0 (X11)",
+		Detail: "detail of " + typ}
+}
+
+// addEvent stores e and returns it with its ID.
+func addEvent(t *testing.T, s account.Store, e account.Event) account.Event {
+	t.Helper()
+	noErr(t, fmt.Sprintf("AddEvent(%q)", e.Type), s.AddEvent(t.Context(), &e))
+	if e.ID == 0 {
+		t.Fatalf("AddEvent(%q) left ID = 0, want it set", e.Type)
+	}
+	return e
+}
+
+// events lists the events f selects.
+func events(t *testing.T, s account.Store, f account.EventFilter) []account.Event {
+	t.Helper()
+	ev, err := s.Events(t.Context(), f)
+	noErr(t, fmt.Sprintf("Events(%+v)", f), err)
+	for _, e := range ev {
+		utc(t, fmt.Sprintf("Events(%+v)", f), e.Time)
+	}
+	if ev == nil {
+		ev = []account.Event{}
+	}
+	return ev
+}
+
+var eventTests = []test{
+	{"RoundTrip", func(t *testing.T, s account.Store) {
+		u := createUser(t, s, newUser(1))
+		known := addEvent(t, s, newEvent("registered", u.ID, u.Email, base))
+		unknown := addEvent(t, s, newEvent("reset_requested", 0, "Nobody@Example.com", at(time.Second)))
+		if known.ID == unknown.ID {
+			t.Errorf("AddEvent gave both events ID %d, want distinct IDs", known.ID)
+		}
+		diff(t, "Events(all)", events(t, s, account.EventFilter{Limit: 10}), []account.Event{unknown, known})
+	}},
+	{"FilterNewestFirst", func(t *testing.T, s account.Store) {
+		a, b := "a@example.com", "B@example.com"
+		// Added out of time order: the list is ordered by time, not insertion.
+		a1 := addEvent(t, s, newEvent("login", 0, a, at(-time.Hour)))
+		a3 := addEvent(t, s, newEvent("login", 0, a, at(time.Hour)))
+		b1 := addEvent(t, s, newEvent("login", 0, b, at(-30*time.Minute)))
+		a2 := addEvent(t, s, newEvent("login_failed", 0, a, base))
+		b2 := addEvent(t, s, newEvent("logout", 0, b, at(30*time.Minute)))
+
+		cases := []struct {
+			f    account.EventFilter
+			want []account.Event
+		}{
+			{account.EventFilter{Limit: 10}, []account.Event{a3, b2, a2, b1, a1}},
+			{account.EventFilter{Limit: 2}, []account.Event{a3, b2}},
+			{account.EventFilter{EmailKey: account.EmailKey(a), Limit: 10}, []account.Event{a3, a2, a1}},
+			{account.EventFilter{EmailKey: account.EmailKey(b), Limit: 10}, []account.Event{b2, b1}},
+			{account.EventFilter{EmailKey: account.EmailKey(a), Limit: 1}, []account.Event{a3}},
+			{account.EventFilter{Since: at(-40 * time.Minute), Limit: 10}, []account.Event{a3, b2, a2, b1}},
+			{account.EventFilter{Since: at(-time.Minute).In(elsewhere), Limit: 10}, []account.Event{a3, b2, a2}},
+			{account.EventFilter{EmailKey: account.EmailKey(b), Since: at(-time.Minute), Limit: 10}, []account.Event{b2}},
+			{account.EventFilter{Since: at(2 * time.Hour), Limit: 10}, []account.Event{}},
+			{account.EventFilter{EmailKey: "c@example.com", Limit: 10}, []account.Event{}},
+		}
+		for _, c := range cases {
+			diff(t, fmt.Sprintf("Events(%+v)", c.f), events(t, s, c.f), c.want)
+		}
+	}},
+}
+
+// newDevMail returns a development mail created at when.
+func newDevMail(n int, when time.Time) account.DevMail {
+	return account.DevMail{MessageID: fmt.Sprintf("<%d@accountd.example>", n),
+		To: fmt.Sprintf("user.%d@example.com", n), Subject: fmt.Sprintf("Reset your password (%d)", n),
+		Text: "Open the link.\n", HTML: "<p>Open the <a href=\"https://x.example/\">link</a>.</p>",
+		CreatedAt: when.In(elsewhere)}
+}
+
+// saveDevMail stores m and returns it with its ID.
+func saveDevMail(t *testing.T, s account.Store, m account.DevMail) account.DevMail {
+	t.Helper()
+	noErr(t, fmt.Sprintf("SaveDevMail(%s)", m.MessageID), s.SaveDevMail(t.Context(), &m))
+	if m.ID == 0 {
+		t.Fatalf("SaveDevMail(%s) left ID = 0, want it set", m.MessageID)
+	}
+	return m
+}
+
+// devMails lists the development inbox.
+func devMails(t *testing.T, s account.Store, limit int) []account.DevMail {
+	t.Helper()
+	ms, err := s.DevMails(t.Context(), limit)
+	noErr(t, fmt.Sprintf("DevMails(%d)", limit), err)
+	for _, m := range ms {
+		utc(t, fmt.Sprintf("DevMails(%d)", limit), m.CreatedAt)
+	}
+	if ms == nil {
+		ms = []account.DevMail{}
+	}
+	return ms
+}
+
+var devMailTests = []test{
+	{"EmptyInbox", func(t *testing.T, s account.Store) {
+		diff(t, "DevMails(10)", devMails(t, s, 10), []account.DevMail{})
+	}},
+	{"SaveListNewestFirst", func(t *testing.T, s account.Store) {
+		var want []account.DevMail
+		for i := range 3 {
+			want = append([]account.DevMail{saveDevMail(t, s, newDevMail(i, at(time.Duration(i)*time.Second)))}, want...)
+		}
+		diff(t, "DevMails(10)", devMails(t, s, 10), want)
+		diff(t, "DevMails(2)", devMails(t, s, 2), want[:2])
+	}},
+	{"ByID", func(t *testing.T, s account.Store) {
+		a, b := saveDevMail(t, s, newDevMail(1, base)), saveDevMail(t, s, newDevMail(2, base))
+		if a.ID == b.ID {
+			t.Errorf("SaveDevMail gave both mails ID %d, want distinct IDs", a.ID)
+		}
+		got, err := s.DevMailByID(t.Context(), a.ID)
+		noErr(t, fmt.Sprintf("DevMailByID(%d)", a.ID), err)
+		utc(t, fmt.Sprintf("DevMailByID(%d)", a.ID), got.CreatedAt)
+		diff(t, fmt.Sprintf("DevMailByID(%d)", a.ID), got, a)
+		_, err = s.DevMailByID(t.Context(), b.ID+1000)
+		wantErr(t, fmt.Sprintf("DevMailByID(%d)", b.ID+1000), err, account.ErrNotFound)
+	}},
+}

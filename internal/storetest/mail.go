@@ -1,0 +1,238 @@
+package storetest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// newMail returns a queued mail due at next; n makes it distinct.
+func newMail(n int, next time.Time) account.Mail {
+	return account.Mail{
+		Kind:      account.MailResetLink,
+		To:        fmt.Sprintf("user.%d@example.com", n),
+		Locale:    "de",
+		Data:      map[string]string{"token": fmt.Sprintf("secret%d", n), "ip": "192.0.2.1", "empty": ""},
+		MessageID: fmt.Sprintf("<%d.abc@accountd.example>", n),
+		Status:    account.MailQueued,
+		CreatedAt: at(time.Duration(n) * time.Second).In(elsewhere),
+		NextAt:    next.In(elsewhere),
+	}
+}
+
+// enqueue stores m and returns it with its ID.
+func enqueue(t *testing.T, s account.Store, m account.Mail) account.Mail {
+	t.Helper()
+	noErr(t, fmt.Sprintf("EnqueueMail(%s)", m.MessageID), s.EnqueueMail(t.Context(), &m))
+	if m.ID == 0 {
+		t.Fatalf("EnqueueMail(%s) left ID = 0, want it set", m.MessageID)
+	}
+	return m
+}
+
+// mailByID returns the stored mail or stops the test.
+func mailByID(t *testing.T, s account.Store, id int64) account.Mail {
+	t.Helper()
+	m, err := s.MailByID(t.Context(), id)
+	noErr(t, fmt.Sprintf("MailByID(%d)", id), err)
+	utc(t, fmt.Sprintf("MailByID(%d)", id), m.CreatedAt, m.NextAt, m.SentAt)
+	return m
+}
+
+// claim calls ClaimMail and returns the IDs it leased, checking each
+// returned mail against the stored row.
+func claim(t *testing.T, s account.Store, now, until time.Time, limit int) []account.Mail {
+	t.Helper()
+	got, err := s.ClaimMail(t.Context(), now, until, limit)
+	noErr(t, fmt.Sprintf("ClaimMail(%v, %v, %d)", now, until, limit), err)
+	for _, m := range got {
+		diff(t, fmt.Sprintf("ClaimMail(%v) result against MailByID(%d)", now, m.ID), m, mailByID(t, s, m.ID))
+	}
+	return got
+}
+
+func mailID(m account.Mail) int64 { return m.ID }
+
+// claimed returns ms as ClaimMail leases them until leaseUntil.
+func claimed(leaseUntil time.Time, ms ...account.Mail) []account.Mail {
+	out := make([]account.Mail, len(ms))
+	for i, m := range ms {
+		m.Attempts++
+		m.NextAt = leaseUntil
+		out[i] = m
+	}
+	return out
+}
+
+var mailTests = []test{
+	{"EnqueueAndByID", func(t *testing.T, s account.Store) {
+		a := enqueue(t, s, newMail(1, base))
+		b := newMail(2, base)
+		b.Status, b.Attempts, b.LastError, b.SentAt = account.MailSent, 2, "421 try later", at(time.Minute).In(elsewhere)
+		b = enqueue(t, s, b)
+		if a.ID == b.ID {
+			t.Errorf("EnqueueMail gave both mails ID %d, want distinct IDs", a.ID)
+		}
+		diff(t, fmt.Sprintf("MailByID(%d)", a.ID), mailByID(t, s, a.ID), a)
+		diff(t, fmt.Sprintf("MailByID(%d)", b.ID), mailByID(t, s, b.ID), b)
+	}},
+	{"NilDataReadsEmpty", func(t *testing.T, s account.Store) {
+		m := newMail(1, base)
+		m.Data = nil
+		m = enqueue(t, s, m)
+		if got := mailByID(t, s, m.ID).Data; len(got) != 0 {
+			t.Errorf("MailByID(%d).Data = %v, want empty", m.ID, got)
+		}
+		m.Data = map[string]string{}
+		m = enqueue(t, s, m)
+		if got := mailByID(t, s, m.ID).Data; len(got) != 0 {
+			t.Errorf("MailByID(%d).Data = %v, want empty", m.ID, got)
+		}
+	}},
+	{"UnknownIsNotFound", func(t *testing.T, s account.Store) {
+		m := enqueue(t, s, newMail(1, base))
+		_, err := s.MailByID(t.Context(), m.ID+1000)
+		wantErr(t, fmt.Sprintf("MailByID(%d)", m.ID+1000), err, account.ErrNotFound)
+		m.ID += 1000
+		wantErr(t, fmt.Sprintf("UpdateMail(%d)", m.ID), s.UpdateMail(t.Context(), m), account.ErrNotFound)
+	}},
+	{"ClaimOnlyDueQueued", func(t *testing.T, s account.Store) {
+		m1 := enqueue(t, s, newMail(1, at(-2*time.Minute)))
+		m2 := enqueue(t, s, newMail(2, at(-time.Minute)))
+		m3 := enqueue(t, s, newMail(3, base)) // due exactly now
+		later := enqueue(t, s, newMail(4, at(time.Minute)))
+		for i, st := range []account.MailStatus{account.MailSent, account.MailDead, account.MailSuppressed} {
+			m := newMail(10+i, at(-time.Hour))
+			m.Status = st
+			enqueue(t, s, m)
+		}
+		lease := at(5 * time.Minute)
+		want := claimed(lease, m1, m2, m3)
+		diff(t, "ClaimMail(now)", claim(t, s, base.In(elsewhere), lease.In(elsewhere), 10), want)
+		diff(t, "ClaimMail(now) again", ids(claim(t, s, base, lease, 10), mailID), []int64{})
+		// The lease of the first three ends at lease; later fell due meanwhile.
+		got := claim(t, s, lease, at(10*time.Minute), 10)
+		slices.SortFunc(got, func(a, b account.Mail) int { return int(a.ID - b.ID) })
+		diff(t, "ClaimMail(after the lease)", got, claimed(at(10*time.Minute), append(want, later)...))
+	}},
+	{"ClaimRespectsLimitOldestFirst", func(t *testing.T, s account.Store) {
+		var all []int64
+		for i := range 5 {
+			all = append(all, enqueue(t, s, newMail(i, at(time.Duration(i-10)*time.Minute))).ID)
+		}
+		lease := at(time.Hour)
+		diff(t, "ClaimMail(limit 2)", ids(claim(t, s, base, lease, 2), mailID), all[:2])
+		diff(t, "ClaimMail(limit 2) again", ids(claim(t, s, base, lease, 2), mailID), all[2:4])
+		diff(t, "ClaimMail(limit 2) a third time", ids(claim(t, s, base, lease, 2), mailID), all[4:])
+		diff(t, "ClaimMail(limit 2) a fourth time", ids(claim(t, s, base, lease, 2), mailID), []int64{})
+	}},
+	{"ClaimCountsAttempts", func(t *testing.T, s account.Store) {
+		m := newMail(1, base)
+		m.Attempts = 3
+		m = enqueue(t, s, m)
+		got := claim(t, s, base, at(time.Minute), 1)
+		if len(got) != 1 || got[0].Attempts != 4 {
+			t.Errorf("ClaimMail of a mail tried 3 times = %+v, want one mail with Attempts 4", got)
+		}
+	}},
+	{"UpdateRoundTrip", func(t *testing.T, s account.Store) {
+		m := enqueue(t, s, newMail(1, base))
+		other := enqueue(t, s, newMail(2, base))
+		m.Kind, m.To, m.Data = account.MailPasswordChanged, "Other@Example.com", map[string]string{"email": "x@example.com"}
+		m.Status, m.Attempts, m.LastError = account.MailSent, 7, "550 mailbox unavailable"
+		m.NextAt, m.SentAt = at(time.Hour).In(elsewhere), at(2*time.Minute).In(elsewhere)
+		noErr(t, fmt.Sprintf("UpdateMail(%d)", m.ID), s.UpdateMail(t.Context(), m))
+		diff(t, fmt.Sprintf("MailByID(%d) after UpdateMail", m.ID), mailByID(t, s, m.ID), m)
+		diff(t, fmt.Sprintf("MailByID(%d) of another mail after UpdateMail", other.ID), mailByID(t, s, other.ID), other)
+
+		m.Data, m.Status, m.SentAt, m.LastError = nil, account.MailQueued, time.Time{}, ""
+		noErr(t, fmt.Sprintf("UpdateMail(%d) back", m.ID), s.UpdateMail(t.Context(), m))
+		got := mailByID(t, s, m.ID)
+		if len(got.Data) != 0 || !got.SentAt.IsZero() || got.Status != account.MailQueued || got.LastError != "" {
+			t.Errorf("MailByID(%d) = %+v, want empty Data, zero SentAt, queued, no LastError", m.ID, got)
+		}
+	}},
+	{"UpdatedNotQueuedIsNotClaimed", func(t *testing.T, s account.Store) {
+		m := enqueue(t, s, newMail(1, base))
+		m.Status = account.MailSuppressed
+		noErr(t, fmt.Sprintf("UpdateMail(%d)", m.ID), s.UpdateMail(t.Context(), m))
+		diff(t, "ClaimMail(now)", ids(claim(t, s, base, at(time.Minute), 10), mailID), []int64{})
+	}},
+	{"ListByStatusNewestFirst", testMails},
+	{"ConcurrentClaimsNeverShare", testConcurrentClaims},
+}
+
+func testMails(t *testing.T, s account.Store) {
+	var queued, all []int64
+	for i, st := range []account.MailStatus{account.MailQueued, account.MailSent, account.MailQueued,
+		account.MailDead, account.MailQueued, account.MailSuppressed} {
+		m := newMail(i, base)
+		m.Status = st
+		m = enqueue(t, s, m)
+		all = slices.Insert(all, 0, m.ID)
+		if st == account.MailQueued {
+			queued = slices.Insert(queued, 0, m.ID)
+		}
+	}
+	list := func(st account.MailStatus, limit int) []int64 {
+		t.Helper()
+		ms, err := s.Mails(t.Context(), st, limit)
+		noErr(t, fmt.Sprintf("Mails(%q, %d)", st, limit), err)
+		return ids(ms, mailID)
+	}
+	diff(t, `Mails("", 10)`, list("", 10), all)
+	diff(t, `Mails("", 2)`, list("", 2), all[:2])
+	diff(t, `Mails("queued", 10)`, list(account.MailQueued, 10), queued)
+	diff(t, `Mails("queued", 2)`, list(account.MailQueued, 2), queued[:2])
+	diff(t, `Mails("dead", 10)`, list(account.MailDead, 10), all[2:3])
+	diff(t, `Mails("nonesuch", 10)`, list("nonesuch", 10), []int64{})
+	ms, err := s.Mails(t.Context(), account.MailSent, 10)
+	noErr(t, `Mails("sent", 10)`, err)
+	if len(ms) == 1 {
+		diff(t, `Mails("sent", 10)[0] against MailByID`, ms[0], mailByID(t, s, ms[0].ID))
+	}
+}
+
+// testConcurrentClaims has two workers claim from 50 due mails until none
+// is left: no mail may be leased twice, and none may be missed.
+func testConcurrentClaims(t *testing.T, s account.Store) {
+	const n = 50
+	want := make([]int64, 0, n)
+	for i := range n {
+		want = append(want, enqueue(t, s, newMail(i, at(-time.Duration(n-i)*time.Second))).ID)
+	}
+	got := make([][]int64, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for w := range got {
+		wg.Go(func() {
+			for {
+				ms, err := s.ClaimMail(t.Context(), base, at(time.Hour), 3)
+				if err != nil || len(ms) == 0 {
+					errs[w] = err
+					return
+				}
+				got[w] = append(got[w], ids(ms, mailID)...)
+			}
+		})
+	}
+	wg.Wait()
+	for w, err := range errs {
+		noErr(t, fmt.Sprintf("ClaimMail by worker %d", w), err)
+	}
+	seen := map[int64]int{}
+	for w, list := range got {
+		for _, id := range list {
+			if prev, ok := seen[id]; ok {
+				t.Errorf("ClaimMail leased mail %d to worker %d and to worker %d, want once", id, prev, w)
+			}
+			seen[id] = w
+		}
+	}
+	diff(t, "mails claimed by both workers", slices.Sorted(maps.Keys(seen)), want)
+}
