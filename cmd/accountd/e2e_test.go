@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/smtptest"
 )
 
@@ -36,6 +38,15 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// testDatabaseURL is a fresh database for one test: a PostgreSQL schema when
+// ACCOUNTD_TEST_POSTGRES_URL is set, else a SQLite file.
+func testDatabaseURL(t *testing.T) string {
+	if os.Getenv("ACCOUNTD_TEST_POSTGRES_URL") != "" {
+		return postgres.TestSchema(t)
+	}
+	return filepath.Join(t.TempDir(), "accountd.db")
+}
+
 // running is an accountd started through run(… "serve" …).
 type running struct {
 	t        *testing.T
@@ -55,7 +66,7 @@ func startServe(t *testing.T, vars map[string]string) *running {
 	all := map[string]string{
 		"ACCOUNTD_ADDR":          "127.0.0.1:0",
 		"ACCOUNTD_ADMIN_ADDR":    "127.0.0.1:0",
-		"ACCOUNTD_DATABASE_URL":  filepath.Join(t.TempDir(), "accountd.db"),
+		"ACCOUNTD_DATABASE_URL":  testDatabaseURL(t),
 		"ACCOUNTD_DASHBOARD_URL": "https://dash.example.com",
 		"ACCOUNTD_LOG_LEVEL":     "debug",
 	}
@@ -243,8 +254,7 @@ func checkAdmin(t *testing.T, app *running) {
 // TestOperatorCommands issues a reset link from the command line against the
 // database of a running service, uses it, and reads the audit trail.
 func TestOperatorCommands(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "accountd.db")
-	vars := map[string]string{"ACCOUNTD_DATABASE_URL": dbPath, "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com"}
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com"}
 	app := startServe(t, vars)
 	app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
 
@@ -302,7 +312,7 @@ func TestMailListAndRetry(t *testing.T) {
 		}
 		return nil
 	}})
-	vars := map[string]string{"ACCOUNTD_DATABASE_URL": filepath.Join(t.TempDir(), "a.db"),
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t),
 		"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com"}
 	app := startServe(t, vars)
 	tok := app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})

@@ -27,12 +27,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	db, err := openDB(cfg)
+	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	applied, err := db.Migrate(ctx)
+	applied, err := db.migrate(ctx)
 	for _, name := range applied {
 		fmt.Fprintln(stdout, "applied", name)
 	}

@@ -24,7 +24,6 @@ import (
 	mailer "github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
-	"github.com/accountd/accountd/internal/sqlite"
 	"github.com/accountd/accountd/internal/web"
 )
 
@@ -32,7 +31,7 @@ import (
 type app struct {
 	cfg *config
 	log *slog.Logger
-	db  *sqlite.DB
+	db  *database
 	// closeSender closes the mail sender's connection once the worker stopped.
 	closeSender func() error
 	store       account.Store
@@ -57,46 +56,13 @@ func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("ACCOUNTD_LOG_FORMAT: %q is not json or text", cfg.LogFormat)
 }
 
-// openDB opens the database named by the configuration.
-func openDB(cfg *config) (*sqlite.DB, error) {
-	if strings.HasPrefix(cfg.DatabaseURL, "postgres://") || strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
-		return nil, errors.New("ACCOUNTD_DATABASE_URL: PostgreSQL is not supported yet; use a SQLite file path")
-	}
-	return sqlite.Open(cfg.DatabaseURL)
-}
-
-// openStore opens the database, migrates it when asked, and refuses a schema
-// with pending migrations.
-func openStore(ctx context.Context, cfg *config, migrate bool) (*sqlite.DB, error) {
-	db, err := openDB(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if migrate {
-		if _, err := db.Migrate(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	pending, err := db.Pending(ctx)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	if len(pending) > 0 {
-		db.Close()
-		return nil, fmt.Errorf("the database schema is old (%d migrations pending): run `accountd migrate`", len(pending))
-	}
-	return db, nil
-}
-
 // newApp wires the store, service and mail worker.
 func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*app, error) {
 	db, err := openStore(ctx, cfg, migrate)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, db: db, store: db.Store(), reg: prometheus.NewRegistry(),
+	a := &app{cfg: cfg, log: log, db: db, store: db.store, reg: prometheus.NewRegistry(),
 		closeSender: func() error { return nil }}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	templates, err := mailer.LoadTemplates(cfg.MailTemplates)

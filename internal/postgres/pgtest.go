@@ -22,18 +22,8 @@ import (
 // "all" or names "postgres".
 func TestDatabase(t *testing.T) string {
 	t.Helper()
-	admin := os.Getenv("ACCOUNTD_TEST_POSTGRES_URL")
-	if admin == "" {
-		const msg = "ACCOUNTD_TEST_POSTGRES_URL is not set: skipping PostgreSQL tests"
-		if req := os.Getenv("ACCOUNTD_TEST_REQUIRE"); req == "all" || slices.Contains(strings.FieldsFunc(req,
-			func(r rune) bool { return r == ',' || r == ' ' }), "postgres") {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	b := make([]byte, 8)
-	rand.Read(b) // never fails (crypto/rand)
-	name := "accountd_test_" + hex.EncodeToString(b)
+	admin := adminURL(t)
+	name := testName()
 	// Identifiers in CREATE/DROP DATABASE cannot be parameters; name is ours
 	// ([a-z0-9_]) and quoted all the same.
 	ident := pgx.Identifier{name}.Sanitize()
@@ -49,6 +39,57 @@ func TestDatabase(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestSchema is for tests only, like TestDatabase but cheaper: it creates a
+// new schema in the database of ACCOUNTD_TEST_POSTGRES_URL and returns a URL
+// whose connections use it (search_path). CREATE DATABASE costs a second or
+// two; a schema costs milliseconds, which suite-wide tests need.
+func TestSchema(t *testing.T) string {
+	t.Helper()
+	admin := adminURL(t)
+	if !strings.HasPrefix(admin, "postgres://") && !strings.HasPrefix(admin, "postgresql://") {
+		t.Fatal("TestSchema needs ACCOUNTD_TEST_POSTGRES_URL in URL form")
+	}
+	name := testName()
+	ident := pgx.Identifier{name}.Sanitize()
+	adminExec(t, t.Context(), admin, "CREATE SCHEMA "+ident)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		adminExec(t, ctx, admin, "DROP SCHEMA IF EXISTS "+ident+" CASCADE")
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal("ACCOUNTD_TEST_POSTGRES_URL is not a valid URL")
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// adminURL returns ACCOUNTD_TEST_POSTGRES_URL, or skips the test without it
+// (fails it when ACCOUNTD_TEST_REQUIRE is "all" or names "postgres").
+func adminURL(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("ACCOUNTD_TEST_POSTGRES_URL")
+	if admin == "" {
+		const msg = "ACCOUNTD_TEST_POSTGRES_URL is not set: skipping PostgreSQL tests"
+		if req := os.Getenv("ACCOUNTD_TEST_REQUIRE"); req == "all" || slices.Contains(strings.FieldsFunc(req,
+			func(r rune) bool { return r == ',' || r == ' ' }), "postgres") {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return admin
+}
+
+// testName returns a fresh name for a test database or schema.
+func testName() string {
+	b := make([]byte, 8)
+	rand.Read(b) // never fails (crypto/rand)
+	return "accountd_test_" + hex.EncodeToString(b)
 }
 
 // adminExec runs one statement on its own connection to the admin URL.

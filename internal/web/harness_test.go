@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/accountd/accountd/internal/captcha"
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/sqlite"
 	"github.com/accountd/accountd/internal/web"
 )
@@ -66,13 +68,14 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// env is a real accountd handler on a real SQLite file, served over HTTP on
-// 127.0.0.1, with mail going to the development inbox in the database.
+// env is a real accountd handler on a real database, served over HTTP on
+// 127.0.0.1, with mail going to the development inbox in the database. The
+// database is a SQLite file, or a fresh PostgreSQL schema when
+// ACCOUNTD_TEST_POSTGRES_URL is set (SPEC's whole suite on both backends).
 type env struct {
 	t      *testing.T
 	URL    string
-	DB     *sqlite.DB
-	Store  *sqlite.Store
+	Store  account.Store
 	Svc    *account.Service
 	Clock  *clock
 	Worker *mail.Worker
@@ -98,15 +101,7 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "accountd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, DB: db, Store: db.Store(), Logs: &syncBuffer{},
+	e := &env{t: t, Store: openTestStore(t), Logs: &syncBuffer{},
 		Clock: &clock{t: time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)}}
 	log := slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
@@ -128,6 +123,33 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
 	return e
+}
+
+// openTestStore returns a migrated store: PostgreSQL when
+// ACCOUNTD_TEST_POSTGRES_URL is set, else a SQLite file.
+func openTestStore(t *testing.T) account.Store {
+	t.Helper()
+	ctx := context.Background()
+	if os.Getenv("ACCOUNTD_TEST_POSTGRES_URL") != "" {
+		db, err := postgres.Open(ctx, postgres.TestSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return db.Store()
+	}
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "accountd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db.Store()
 }
 
 // response is what a request got back.
