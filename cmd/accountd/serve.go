@@ -91,7 +91,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	}, time.Now, func() { a.worker.Wake() })
 	sent, failed := mailMetrics(a.reg)
 	a.worker = mailer.NewWorker(a.store, a.svc, templates, sender, mailer.WorkerConfig{
-		From: from, MaxAttempts: cfg.MailMaxAttempts, Logger: log,
+		From: from, MaxAttempts: cfg.MailMaxAttempts, BaseBackoff: cfg.MailRetryBase, Lease: cfg.MailLease, Logger: log,
 		OnSent: func(kind string, latency time.Duration) {
 			sent.WithLabelValues(kind).Observe(latency.Seconds())
 		},
