@@ -248,6 +248,16 @@ func checkAdmin(t *testing.T, app *running) {
 		if res.StatusCode != 200 || !strings.Contains(string(b), want) {
 			t.Errorf("GET %s = %d, want 200 containing %q", path, res.StatusCode, want)
 		}
+		if path != "/metrics" {
+			continue
+		}
+		for _, metric := range []string{"accountd_mail_queued ", "accountd_mail_dead 0",
+			"accountd_mail_oldest_queued_age_seconds ", "accountd_mail_sent_latency_seconds_count{kind=\"reset_link\"} 2",
+			"accountd_http_request_duration_seconds_count"} {
+			if !strings.Contains(string(b), metric) {
+				t.Errorf("/metrics lacks %q", metric)
+			}
+		}
 	}
 }
 

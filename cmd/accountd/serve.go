@@ -90,6 +90,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		OnEvent:            func(typ string) { events.WithLabelValues(typ).Inc() },
 	}, time.Now, func() { a.worker.Wake() })
 	sent, failed := mailMetrics(a.reg)
+	registerQueueMetrics(a.reg, a.store, time.Now)
 	a.worker = mailer.NewWorker(a.store, a.svc, templates, sender, mailer.WorkerConfig{
 		From: from, MaxAttempts: cfg.MailMaxAttempts, BaseBackoff: cfg.MailRetryBase, Lease: cfg.MailLease, Logger: log,
 		OnSent: func(kind string, latency time.Duration) {
@@ -307,6 +308,7 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.worker.Run(workerCtx) })
+	wg.Go(func() { watchQueue(workerCtx, a.store, a.log, time.Now) })
 
 	select {
 	case <-ctx.Done():

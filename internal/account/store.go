@@ -58,6 +58,13 @@ type Mail struct {
 // blanked once the mail is sent or dead.
 var SecretMailKeys = []string{"token", "link", "cancel_link"}
 
+// MailStats describes the outbox for metrics and operators.
+type MailStats struct {
+	Queued, Dead int
+	// OldestQueued is when the oldest queued mail was queued; zero if none.
+	OldestQueued time.Time
+}
+
 // DevMail is an email kept in the database by the development sender.
 type DevMail struct {
 	ID        int64
@@ -138,6 +145,8 @@ type Store interface {
 	// attempts, last error, next attempt time and sent time.
 	UpdateMail(ctx context.Context, m Mail) error
 	MailByID(ctx context.Context, id int64) (Mail, error)
+	// MailStats counts queued and dead mail and finds the oldest queued one.
+	MailStats(ctx context.Context) (MailStats, error)
 	Mails(ctx context.Context, status MailStatus, limit int) ([]Mail, error)
 
 	SaveDevMail(ctx context.Context, m *DevMail) error

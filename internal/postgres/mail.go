@@ -161,3 +161,18 @@ func (s *Store) DevMails(ctx context.Context, n int) ([]account.DevMail, error) 
 func (s *Store) DevMailByID(ctx context.Context, id int64) (account.DevMail, error) {
 	return scanDevMail(s.q.QueryRow(ctx, `SELECT `+devMailColumns+` FROM dev_mail WHERE id = $1`, id))
 }
+
+// MailStats counts queued and dead mail and finds the oldest queued one.
+func (s *Store) MailStats(ctx context.Context) (account.MailStats, error) {
+	var st account.MailStats
+	var oldest pgtype.Timestamptz
+	// Queued and dead rows are few and indexed by status; sent rows pile up,
+	// so they are counted by the worker's metrics instead.
+	err := s.q.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM mail_outbox WHERE status = 'queued'),
+		(SELECT count(*) FROM mail_outbox WHERE status = 'dead'),
+		(SELECT min(created_at) FROM mail_outbox WHERE status = 'queued')`).
+		Scan(&st.Queued, &st.Dead, &oldest)
+	st.OldestQueued = fromTstz(oldest)
+	return st, mapErr(err)
+}

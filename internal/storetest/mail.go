@@ -164,6 +164,20 @@ var mailTests = []test{
 		diff(t, "ClaimMail(now)", ids(claim(t, s, base, at(time.Minute), 10), mailID), []int64{})
 	}},
 	{"ListByStatusNewestFirst", testMails},
+	{"Stats", func(t *testing.T, s account.Store) {
+		st, err := s.MailStats(t.Context())
+		noErr(t, "MailStats() on an empty outbox", err)
+		diff(t, "MailStats() on an empty outbox", st, account.MailStats{})
+		for i, status := range []account.MailStatus{account.MailSent, account.MailQueued, account.MailDead,
+			account.MailQueued, account.MailSuppressed} {
+			m := newMail(i, base)
+			m.Status, m.CreatedAt = status, at(time.Duration(i)*time.Minute)
+			enqueue(t, s, m)
+		}
+		st, err = s.MailStats(t.Context())
+		noErr(t, "MailStats()", err)
+		diff(t, "MailStats()", st, account.MailStats{Queued: 2, Dead: 1, OldestQueued: at(time.Minute)})
+	}},
 	{"ConcurrentClaimsNeverShare", testConcurrentClaims},
 }
 
