@@ -34,6 +34,7 @@ type config struct {
 	ResetTokenTTL      time.Duration
 	ResetEmailsPerHour int
 	KeepAPIKeysOnReset bool
+	NotifyUnknown      bool
 	RateLimits         string
 	TrustedProxies     string
 	CORSOrigins        string
@@ -79,6 +80,7 @@ func settings() []setting {
 		{"captcha-action", "ACCOUNTD_CAPTCHA_ACTION", "", "the reCAPTCHA v3 action expected [any]", str(func(c *config) *string { return &c.CaptchaAction })},
 		{"reset-token-ttl", "ACCOUNTD_RESET_TOKEN_TTL", "1h", "reset link lifetime", durationSetting(func(c *config) *time.Duration { return &c.ResetTokenTTL })},
 		{"reset-emails-per-hour", "ACCOUNTD_RESET_EMAILS_PER_HOUR", "3", "per-address cap on reset emails", intSetting(func(c *config) *int { return &c.ResetEmailsPerHour })},
+		{"reset-notify-unknown", "ACCOUNTD_RESET_NOTIFY_UNKNOWN", "false", "email an address without an account that someone asked to reset its password (same hourly cap)", boolSetting(func(c *config) *bool { return &c.NotifyUnknown })},
 		{"keep-api-keys-on-reset", "ACCOUNTD_KEEP_API_KEYS_ON_RESET", "false", "keep API keys valid when a password is reset", boolSetting(func(c *config) *bool { return &c.KeepAPIKeysOnReset })},
 		{"rate-limits", "ACCOUNTD_RATE_LIMITS", "on", "on, or off when a proxy in front already limits", str(func(c *config) *string { return &c.RateLimits })},
 		{"trusted-proxies", "ACCOUNTD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", str(func(c *config) *string { return &c.TrustedProxies })},

@@ -81,13 +81,14 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	}, []string{"type"})
 	a.reg.MustRegister(events)
 	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
-		DashboardURL:       cfg.DashboardURL,
-		ResetTokenTTL:      cfg.ResetTokenTTL,
-		ResetEmailsPerHour: cfg.ResetEmailsPerHour,
-		KeepAPIKeysOnReset: cfg.KeepAPIKeysOnReset,
-		MailDomain:         mailDomain(from),
-		Policy:             password.DefaultPolicy(),
-		OnEvent:            func(typ string) { events.WithLabelValues(typ).Inc() },
+		DashboardURL:         cfg.DashboardURL,
+		ResetTokenTTL:        cfg.ResetTokenTTL,
+		ResetEmailsPerHour:   cfg.ResetEmailsPerHour,
+		KeepAPIKeysOnReset:   cfg.KeepAPIKeysOnReset,
+		NotifyUnknownAddress: cfg.NotifyUnknown,
+		MailDomain:           mailDomain(from),
+		Policy:               password.DefaultPolicy(),
+		OnEvent:              func(typ string) { events.WithLabelValues(typ).Inc() },
 	}, time.Now, func() { a.worker.Wake() })
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)

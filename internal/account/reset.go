@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -44,8 +45,15 @@ func (s *Service) ResolveMail(ctx context.Context, m Mail) (Mail, error) {
 	err := s.store.InTx(ctx, func(tx Store) error {
 		u, err := tx.UserByEmailKey(ctx, EmailKey(m.To))
 		if isNotFound(err) || err == nil && u.Deleted() {
-			m.Status = MailSuppressed
-			if err := s.event(ctx, tx, "reset_requested", 0, m.To, c, "no active account"); err != nil {
+			m, err = s.noAccountMail(ctx, tx, m)
+			if err != nil {
+				return err
+			}
+			detail := "no active account"
+			if m.Status != MailSuppressed {
+				detail += "; notice sent"
+			}
+			if err := s.event(ctx, tx, "reset_requested", 0, m.To, c, detail); err != nil {
 				return err
 			}
 			return tx.UpdateMail(ctx, m)
@@ -78,6 +86,36 @@ func (s *Service) ResolveMail(ctx context.Context, m Mail) (Mail, error) {
 		return tx.UpdateMail(ctx, m)
 	})
 	return m, err
+}
+
+// noAccountMail turns a reset request for an address without an account
+// into the optional notice, or suppresses it. The notice goes to the address
+// as typed (there is no stored one), so it is sent only to plain ASCII
+// addresses, lower-cased: no Unicode case mapping can redirect it, and it
+// carries no secret. The hourly cap is the reset emails' cap.
+func (s *Service) noAccountMail(ctx context.Context, tx Store, m Mail) (Mail, error) {
+	m.Status = MailSuppressed
+	if !s.cfg.NotifyUnknownAddress || !isASCII(m.To) {
+		return m, nil
+	}
+	to := strings.ToLower(m.To)
+	n, err := tx.CountMail(ctx, MailResetNoAccount, to, s.clock().Add(-resetCapWindow))
+	if err != nil || n >= s.cfg.ResetEmailsPerHour {
+		return m, err
+	}
+	m.Kind, m.To, m.Status = MailResetNoAccount, to, MailQueued
+	m.Data = map[string]string{"email": to, "ip": m.Data["ip"], "user_agent": m.Data["user_agent"],
+		"requested_at": m.Data["requested_at"]}
+	return m, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // resetMail creates a reset token for u and fills m as the email carrying it,

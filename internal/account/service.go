@@ -22,6 +22,9 @@ type Config struct {
 	ResetEmailsPerHour int
 	// KeepAPIKeysOnReset keeps API keys valid when a password is reset.
 	KeepAPIKeysOnReset bool
+	// NotifyUnknownAddress sends an address without an account a notice
+	// that someone asked for a reset for it, under the same hourly cap.
+	NotifyUnknownAddress bool
 	// MailDomain is the right-hand side of generated Message-IDs.
 	MailDomain string
 	Policy     password.Policy

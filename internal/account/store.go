@@ -35,6 +35,9 @@ const (
 	MailResetRequest    = "reset_request"
 	MailResetLink       = "reset_link"
 	MailPasswordChanged = "password_changed"
+	// MailResetNoAccount tells an address without an account that someone
+	// asked for a reset for it (optional, off by default).
+	MailResetNoAccount = "reset_no_account"
 )
 
 // Mail is one row of the outbox: an email to send, written in the same
@@ -145,6 +148,8 @@ type Store interface {
 	// attempts, last error, next attempt time and sent time.
 	UpdateMail(ctx context.Context, m Mail) error
 	MailByID(ctx context.Context, id int64) (Mail, error)
+	// CountMail counts the mails of a kind to an address created since t.
+	CountMail(ctx context.Context, kind, to string, since time.Time) (int, error)
 	// MailStats counts queued and dead mail and finds the oldest queued one.
 	MailStats(ctx context.Context) (MailStats, error)
 	Mails(ctx context.Context, status MailStatus, limit int) ([]Mail, error)

@@ -35,6 +35,13 @@ func sampleData(kind string) map[string]string {
 			"user_agent": "Firefox 132 on Linux",
 			"reset_url":  "https://dash.example.com/resetpassword/",
 		}
+	case "reset_no_account":
+		return map[string]string{
+			"email":        "nobody@example.com",
+			"requested_at": "2026-11-27 13:58 UTC",
+			"ip":           "203.0.113.7",
+			"user_agent":   "Firefox 132 on Linux",
+		}
 	}
 	return nil
 }
@@ -76,7 +83,7 @@ func checkGolden(t *testing.T, name, got string) {
 // kinds are the kinds of mail the account service sends; shippedLocales the
 // locales with embedded templates for every kind ("en" is the default).
 var (
-	kinds          = []string{"reset_link", "password_changed"}
+	kinds          = []string{"reset_link", "password_changed", "reset_no_account"}
 	shippedLocales = []string{"en", "de"}
 )
 

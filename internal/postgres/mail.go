@@ -176,3 +176,11 @@ func (s *Store) MailStats(ctx context.Context) (account.MailStats, error) {
 	st.OldestQueued = fromTstz(oldest)
 	return st, mapErr(err)
 }
+
+// CountMail counts the mails of a kind to an address created since t.
+func (s *Store) CountMail(ctx context.Context, kind, to string, since time.Time) (int, error) {
+	var n int
+	err := s.q.QueryRow(ctx, `SELECT count(*) FROM mail_outbox
+		WHERE kind = $1 AND recipient = $2 AND created_at >= $3`, kind, to, since.UTC()).Scan(&n)
+	return n, mapErr(err)
+}

@@ -161,3 +161,11 @@ func (s *Store) MailStats(ctx context.Context) (account.MailStats, error) {
 	st.OldestQueued = fromMicros(oldest)
 	return st, mapErr(err)
 }
+
+// CountMail counts the mails of a kind to an address created since t.
+func (s *Store) CountMail(ctx context.Context, kind, to string, since time.Time) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM mail_outbox
+		WHERE kind = ? AND recipient = ? AND created_at >= ?`, kind, to, since.UnixMicro()).Scan(&n)
+	return n, mapErr(err)
+}

@@ -164,6 +164,20 @@ var mailTests = []test{
 		diff(t, "ClaimMail(now)", ids(claim(t, s, base, at(time.Minute), 10), mailID), []int64{})
 	}},
 	{"ListByStatusNewestFirst", testMails},
+	{"CountByKindRecipientSince", func(t *testing.T, s account.Store) {
+		for i, spec := range []struct {
+			kind, to string
+			ago      time.Duration
+		}{{"a", "x@example.com", 0}, {"a", "x@example.com", 30 * time.Minute}, {"a", "x@example.com", 2 * time.Hour},
+			{"b", "x@example.com", 0}, {"a", "y@example.com", 0}} {
+			m := newMail(i, base)
+			m.Kind, m.To, m.CreatedAt = spec.kind, spec.to, base.Add(-spec.ago)
+			enqueue(t, s, m)
+		}
+		n, err := s.CountMail(t.Context(), "a", "x@example.com", base.Add(-time.Hour))
+		noErr(t, "CountMail", err)
+		diff(t, `CountMail("a", "x@example.com", an hour ago)`, n, 2)
+	}},
 	{"Stats", func(t *testing.T, s account.Store) {
 		st, err := s.MailStats(t.Context())
 		noErr(t, "MailStats() on an empty outbox", err)
