@@ -58,14 +58,14 @@ func listMail(ctx context.Context, a *app, status account.MailStatus, limit int,
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tKIND\tTO\tATTEMPTS\tQUEUED\tNEXT TRY\tLAST ERROR")
+	fmt.Fprintln(tw, "ID\tSTATUS\tKIND\tTO\tATTEMPTS\tQUEUED\tNEXT TRY\tMESSAGE-ID\tLAST ERROR")
 	for _, m := range mails {
 		next := "-"
 		if m.Status == account.MailQueued {
 			next = m.NextAt.Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Status, m.Kind, m.To, m.Attempts,
-			m.CreatedAt.Format(time.RFC3339), next, m.LastError)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", m.ID, m.Status, m.Kind, m.To, m.Attempts,
+			m.CreatedAt.Format(time.RFC3339), next, m.MessageID, m.LastError)
 	}
 	return tw.Flush()
 }
