@@ -35,6 +35,7 @@ type config struct {
 	ResetEmailsPerHour int
 	KeepAPIKeysOnReset bool
 	NotifyUnknown      bool
+	DeleteGrace        time.Duration
 	RateLimits         string
 	TrustedProxies     string
 	CORSOrigins        string
@@ -82,6 +83,7 @@ func settings() []setting {
 		{"reset-emails-per-hour", "ACCOUNTD_RESET_EMAILS_PER_HOUR", "3", "per-address cap on reset emails", intSetting(func(c *config) *int { return &c.ResetEmailsPerHour })},
 		{"reset-notify-unknown", "ACCOUNTD_RESET_NOTIFY_UNKNOWN", "false", "email an address without an account that someone asked to reset its password (same hourly cap)", boolSetting(func(c *config) *bool { return &c.NotifyUnknown })},
 		{"keep-api-keys-on-reset", "ACCOUNTD_KEEP_API_KEYS_ON_RESET", "false", "keep API keys valid when a password is reset", boolSetting(func(c *config) *bool { return &c.KeepAPIKeysOnReset })},
+		{"delete-grace", "ACCOUNTD_DELETE_GRACE", "720h", "how long a deleted account keeps its address before the purge erases it", durationSetting(func(c *config) *time.Duration { return &c.DeleteGrace })},
 		{"rate-limits", "ACCOUNTD_RATE_LIMITS", "on", "on, or off when a proxy in front already limits", str(func(c *config) *string { return &c.RateLimits })},
 		{"trusted-proxies", "ACCOUNTD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", str(func(c *config) *string { return &c.TrustedProxies })},
 		{"cors-origins", "ACCOUNTD_CORS_ORIGINS", "", "origins allowed to call the API from a browser", str(func(c *config) *string { return &c.CORSOrigins })},

@@ -37,6 +37,7 @@ Usage:
   accountd audit [-email E] [-since D]   print audit events (D: a duration like 24h, or a date)
   accountd mail list [-status S]         list the email outbox (S: queued, sent, dead, suppressed)
   accountd mail retry ID                 queue a dead email again
+  accountd purge                         erase accounts deleted longer ago than the grace period
 
 Every flag has an ACCOUNTD_* environment variable; flags win.
 `
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return audit(ctx, rest, getenv, stdout, stderr)
 	case "mail":
 		return mailCommand(ctx, rest, getenv, stdout, stderr)
+	case "purge":
+		return purge(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

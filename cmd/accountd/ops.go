@@ -115,3 +115,40 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("-since %q: want a duration like 24h or a date like 2026-11-27", s)
 }
+
+func purge(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig("purge", args, getenv, newFlags("purge", stderr))
+	if err != nil {
+		return err
+	}
+	a, err := opsApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.db.Close()
+	n, err := a.svc.Purge(ctx, cfg.DeleteGrace)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "purged %d accounts deleted more than %s ago\n", n, cfg.DeleteGrace)
+	return nil
+}
+
+// purgeEvery runs the purge once an hour inside serve; every node may run
+// it, the purge is idempotent.
+func purgeEvery(ctx context.Context, a *app, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := a.svc.Purge(ctx, a.cfg.DeleteGrace); err != nil {
+			a.log.Warn("purging deleted accounts failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("purged deleted accounts", "count", n)
+		}
+	}
+}

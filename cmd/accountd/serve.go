@@ -310,6 +310,7 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.worker.Run(workerCtx) })
 	wg.Go(func() { watchQueue(workerCtx, a.store, a.log, time.Now) })
+	wg.Go(func() { purgeEvery(workerCtx, a, time.Hour) })
 
 	select {
 	case <-ctx.Done():

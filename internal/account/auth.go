@@ -66,6 +66,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
 			return err
 		}
+		if err := s.queueActivation(ctx, tx, u, c, now); err != nil {
+			return err
+		}
 		return s.event(ctx, tx, "registered", u.ID, u.Email, c, "")
 	})
 	if errors.Is(err, ErrConflict) {
@@ -74,6 +77,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 	if err != nil {
 		return "", false, wrapStore(err)
 	}
+	s.wake()
 	return token, false, nil
 }
 
@@ -172,13 +176,8 @@ func (s *Service) Logout(ctx context.Context, t Token, u User, c Client) error {
 // ChangePassword sets a new password after checking the current one, revokes
 // every other token and outstanding reset token, and queues the notice.
 func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, next string, c Client) error {
-	ok, _, err := s.verify(ctx, current, u.PasswordHash)
-	if err != nil {
+	if err := s.checkCurrentPassword(ctx, u, current, c); err != nil {
 		return err
-	}
-	if !ok {
-		_ = s.event(ctx, s.store, "password_change_failed", u.ID, u.Email, c, "wrong password")
-		return ErrWrongPassword
 	}
 	if f := s.checkPassword("new_password", next, u.Email); len(f) > 0 {
 		return InvalidFields(f)

@@ -117,9 +117,24 @@ type Store interface {
 	UpdateProfile(ctx context.Context, u User) error
 	SetLastLogin(ctx context.Context, userID int64, t time.Time) error
 	SetEmailVerified(ctx context.Context, userID int64, t time.Time) error
+	// SetEmail changes the user's address (verified) and records when;
+	// ErrConflict when another account has the key.
+	SetEmail(ctx context.Context, userID int64, email, key string, t time.Time) error
+	SetActivationSent(ctx context.Context, userID int64, t time.Time) error
+	// MarkDeleted marks the user deleted at t.
+	MarkDeleted(ctx context.Context, userID int64, t time.Time) error
+	// PurgeDeleted erases the users deleted before t: their tokens, codes and
+	// personal data; the address is freed. It returns how many it purged.
+	PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 
 	CreateToken(ctx context.Context, t *Token) error
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// APIKeys lists the user's valid API keys, oldest first, and counts all.
+	APIKeys(ctx context.Context, userID int64, offset, limit int) ([]Token, int, error)
+	// APIKey returns a valid API key of the user; ErrNotFound otherwise.
+	APIKey(ctx context.Context, userID, id int64) (Token, error)
+	// SetTokenLabel changes a valid API key's label.
+	SetTokenLabel(ctx context.Context, id int64, label string, t time.Time) error
 	RevokeToken(ctx context.Context, id int64, t time.Time) error
 	// RevokeTokens revokes every valid token of the user of the given kinds
 	// except the one with id keep (0 keeps none).
@@ -140,6 +155,18 @@ type Store interface {
 	LockUser(ctx context.Context, userID int64) error
 	// CountResetTokens counts the reset tokens created for the user since t.
 	CountResetTokens(ctx context.Context, userID int64, since time.Time) (int, error)
+
+	CreateEmailChange(ctx context.Context, c *EmailChange) error
+	EmailChangeByHash(ctx context.Context, hash []byte) (EmailChange, error)
+	// UseEmailChange marks an outstanding code used; ErrNotFound otherwise.
+	UseEmailChange(ctx context.Context, id int64, t time.Time) error
+	// VoidEmailChanges voids every outstanding code of the user.
+	VoidEmailChanges(ctx context.Context, userID int64, t time.Time) error
+
+	CreateActivation(ctx context.Context, a *Activation) error
+	ActivationByHash(ctx context.Context, hash []byte) (Activation, error)
+	// UseActivation marks an unused token used; ErrNotFound otherwise.
+	UseActivation(ctx context.Context, id int64, t time.Time) error
 
 	EnqueueMail(ctx context.Context, m *Mail) error
 	// ClaimMail leases up to limit queued mails due at now until leaseUntil.

@@ -18,12 +18,15 @@ const (
 
 // Token is a login token or API key. Only the SHA-256 of its value is stored.
 type Token struct {
-	ID        int64
-	UserID    int64
-	Kind      TokenKind
-	Hash      []byte
-	Label     string
+	ID     int64
+	UserID int64
+	Kind   TokenKind
+	Hash   []byte
+	Label  string
+	// Prefix is the first 4 characters of an API key, shown masked.
+	Prefix    string
 	CreatedAt time.Time
+	UpdatedAt time.Time
 	RevokedAt time.Time // zero while valid
 }
 

@@ -32,7 +32,9 @@ type User struct {
 	// before them.
 	PasswordChangedAt time.Time
 	EmailChangedAt    time.Time
-	DeletedAt         time.Time // zero unless deleted
+	// ActivationSentAt is when the last activation email was queued.
+	ActivationSentAt time.Time
+	DeletedAt        time.Time // zero unless deleted
 }
 
 // Deleted reports whether the account was deleted.

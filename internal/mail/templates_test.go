@@ -42,6 +42,38 @@ func sampleData(kind string) map[string]string {
 			"ip":           "203.0.113.7",
 			"user_agent":   "Firefox 132 on Linux",
 		}
+	case "activation":
+		return map[string]string{
+			"email":      "ada@example.com",
+			"token":      testToken,
+			"link":       "https://dash.example.com/activation/" + testToken + "/confirm/",
+			"expires_at": "2026-11-30 13:58 UTC",
+		}
+	case "email_change_confirm":
+		return map[string]string{
+			"email":      "ada@example.com",
+			"new_email":  "ada.lovelace@example.org",
+			"code":       testToken,
+			"link":       "https://dash.example.com/changeemail/" + testToken + "/confirm/",
+			"expires_at": "2026-11-28 13:58 UTC",
+		}
+	case "email_change_requested":
+		return map[string]string{
+			"email":        "ada@example.com",
+			"new_email":    "ada.lovelace@example.org",
+			"requested_at": "2026-11-27 13:58 UTC",
+			"ip":           "203.0.113.7",
+			"user_agent":   "Firefox 132 on Linux",
+			"reset_url":    "https://dash.example.com/resetpassword/",
+		}
+	case "email_changed":
+		return map[string]string{
+			"email":      "ada@example.com",
+			"new_email":  "ada.lovelace@example.org",
+			"changed_at": "2026-11-27 14:05 UTC",
+			"ip":         "203.0.113.7",
+			"user_agent": "Firefox 132 on Linux",
+		}
 	}
 	return nil
 }
@@ -83,7 +115,8 @@ func checkGolden(t *testing.T, name, got string) {
 // kinds are the kinds of mail the account service sends; shippedLocales the
 // locales with embedded templates for every kind ("en" is the default).
 var (
-	kinds          = []string{"reset_link", "password_changed", "reset_no_account"}
+	kinds = []string{"reset_link", "password_changed", "reset_no_account",
+		"activation", "email_change_confirm", "email_change_requested", "email_changed"}
 	shippedLocales = []string{"en", "de"}
 )
 

@@ -306,4 +306,21 @@ func TestNegativeLimitIsNoLimit(t *testing.T) {
 	if err != nil || len(ev) != 3 {
 		t.Errorf("Events(Limit -1) = %d events, %v, want 3, nil", len(ev), err)
 	}
+
+	// APIKeys likewise, and a negative offset is none.
+	u := account.User{Email: "a@example.com", EmailKey: "a@example.com", PasswordHash: "x",
+		Timezone: "UTC", CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now, EmailChangedAt: now}
+	if err := s.CreateUser(t.Context(), &u); err != nil {
+		t.Fatalf("CreateUser() error = %v, want nil", err)
+	}
+	for i := range 3 {
+		k := account.Token{UserID: u.ID, Kind: account.TokenAPIKey, Hash: []byte{byte(i)}, CreatedAt: now}
+		if err := s.CreateToken(t.Context(), &k); err != nil {
+			t.Fatalf("CreateToken(%d) error = %v, want nil", i, err)
+		}
+	}
+	keys, n, err := s.APIKeys(t.Context(), u.ID, -1, -1)
+	if err != nil || len(keys) != 3 || n != 3 {
+		t.Errorf("APIKeys(offset -1, limit -1) = %d keys, count %d, %v, want 3, 3, nil", len(keys), n, err)
+	}
 }

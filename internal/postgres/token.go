@@ -9,26 +9,75 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
+const tokenColumns = `id, user_id, kind, hash, label, prefix, created_at, updated_at, revoked_at`
+
+func scanToken(row interface{ Scan(...any) error }) (account.Token, error) {
+	var t account.Token
+	var kind string
+	var created, updated, revoked pgtype.Timestamptz
+	err := row.Scan(&t.ID, &t.UserID, &kind, &t.Hash, &t.Label, &t.Prefix, &created, &updated, &revoked)
+	if err != nil {
+		return account.Token{}, mapErr(err)
+	}
+	t.Kind, t.CreatedAt, t.RevokedAt = account.TokenKind(kind), fromTstz(created), fromTstz(revoked)
+	t.UpdatedAt = fromTstz(updated)
+	return t, nil
+}
+
 // CreateToken inserts a token and sets its ID.
 func (s *Store) CreateToken(ctx context.Context, t *account.Token) error {
-	err := s.q.QueryRow(ctx, `INSERT INTO tokens (user_id, kind, hash, label, created_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		t.UserID, string(t.Kind), t.Hash, t.Label, tstz(t.CreatedAt), tstz(t.RevokedAt)).Scan(&t.ID)
+	err := s.q.QueryRow(ctx, `INSERT INTO tokens (user_id, kind, hash, label, prefix,
+		created_at, updated_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		t.UserID, string(t.Kind), t.Hash, t.Label, t.Prefix, tstz(t.CreatedAt), tstz(t.UpdatedAt),
+		tstz(t.RevokedAt)).Scan(&t.ID)
 	return mapErr(err)
 }
 
 // TokenByHash returns the token with the given hash, revoked or not.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (account.Token, error) {
-	var t account.Token
-	var kind string
-	var created, revoked pgtype.Timestamptz
-	err := s.q.QueryRow(ctx, `SELECT id, user_id, kind, hash, label, created_at, revoked_at
-		FROM tokens WHERE hash = $1`, hash).Scan(&t.ID, &t.UserID, &kind, &t.Hash, &t.Label, &created, &revoked)
-	if err != nil {
-		return account.Token{}, mapErr(err)
+	return scanToken(s.q.QueryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1`, hash))
+}
+
+// APIKeys lists the user's valid API keys, oldest first, and counts them. A
+// negative limit means no limit and a negative offset none, as in SQLite,
+// where PostgreSQL would reject them.
+func (s *Store) APIKeys(ctx context.Context, userID int64, offset, n int) ([]account.Token, int, error) {
+	var count int
+	if err := s.q.QueryRow(ctx, `SELECT count(*) FROM tokens WHERE user_id = $1 AND kind = 'apikey'
+		AND revoked_at IS NULL`, userID).Scan(&count); err != nil {
+		return nil, 0, mapErr(err)
 	}
-	t.Kind, t.CreatedAt, t.RevokedAt = account.TokenKind(kind), fromTstz(created), fromTstz(revoked)
-	return t, nil
+	rows, err := s.q.Query(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE user_id = $1
+		AND kind = 'apikey' AND revoked_at IS NULL ORDER BY id LIMIT $2 OFFSET $3`,
+		userID, limit(n), max(offset, 0))
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	defer rows.Close()
+	out := []account.Token{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, mapErr(err)
+	}
+	return out, count, nil
+}
+
+// APIKey returns a valid API key of the user.
+func (s *Store) APIKey(ctx context.Context, userID, id int64) (account.Token, error) {
+	return scanToken(s.q.QueryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = $1
+		AND user_id = $2 AND kind = 'apikey' AND revoked_at IS NULL`, id, userID))
+}
+
+// SetTokenLabel changes a valid API key's label.
+func (s *Store) SetTokenLabel(ctx context.Context, id int64, label string, t time.Time) error {
+	return s.exec(ctx, true, `UPDATE tokens SET label = $1, updated_at = $2
+		WHERE id = $3 AND kind = 'apikey' AND revoked_at IS NULL`, label, tstz(t), id)
 }
 
 // RevokeToken revokes one token.

@@ -11,20 +11,20 @@ import (
 
 const userColumns = `id, email, email_key, password_hash, first_name, last_name, timezone,
 	email_verified, marketing_accepted, created_at, updated_at, last_login,
-	password_changed_at, email_changed_at, deleted_at`
+	password_changed_at, email_changed_at, deleted_at, activation_sent_at`
 
 func scanUser(row interface{ Scan(...any) error }) (account.User, error) {
 	var u account.User
-	var created, updated, last, pwChanged, emailChanged, deleted pgtype.Timestamptz
+	var created, updated, last, pwChanged, emailChanged, deleted, activation pgtype.Timestamptz
 	err := row.Scan(&u.ID, &u.Email, &u.EmailKey, &u.PasswordHash, &u.FirstName, &u.LastName,
 		&u.Timezone, &u.EmailVerified, &u.MarketingEmailAccepted, &created, &updated, &last,
-		&pwChanged, &emailChanged, &deleted)
+		&pwChanged, &emailChanged, &deleted, &activation)
 	if err != nil {
 		return account.User{}, mapErr(err)
 	}
 	u.CreatedAt, u.UpdatedAt, u.LastLogin = fromTstz(created), fromTstz(updated), fromTstz(last)
 	u.PasswordChangedAt, u.EmailChangedAt = fromTstz(pwChanged), fromTstz(emailChanged)
-	u.DeletedAt = fromTstz(deleted)
+	u.DeletedAt, u.ActivationSentAt = fromTstz(deleted), fromTstz(activation)
 	return u, nil
 }
 
@@ -32,12 +32,12 @@ func scanUser(row interface{ Scan(...any) error }) (account.User, error) {
 func (s *Store) CreateUser(ctx context.Context, u *account.User) error {
 	err := s.q.QueryRow(ctx, `INSERT INTO users (email, email_key, password_hash,
 		first_name, last_name, timezone, email_verified, marketing_accepted, created_at,
-		updated_at, last_login, password_changed_at, email_changed_at, deleted_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		updated_at, last_login, password_changed_at, email_changed_at, deleted_at, activation_sent_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 		u.Email, u.EmailKey, u.PasswordHash, u.FirstName, u.LastName, u.Timezone,
 		u.EmailVerified, u.MarketingEmailAccepted, tstz(u.CreatedAt), tstz(u.UpdatedAt),
 		tstz(u.LastLogin), tstz(u.PasswordChangedAt), tstz(u.EmailChangedAt),
-		tstz(u.DeletedAt)).Scan(&u.ID)
+		tstz(u.DeletedAt), tstz(u.ActivationSentAt)).Scan(&u.ID)
 	return mapErr(err)
 }
 
@@ -77,4 +77,59 @@ func (s *Store) SetLastLogin(ctx context.Context, userID int64, t time.Time) err
 func (s *Store) SetEmailVerified(ctx context.Context, userID int64, t time.Time) error {
 	return s.exec(ctx, true, `UPDATE users SET email_verified = true, updated_at = $1 WHERE id = $2`,
 		tstz(t), userID)
+}
+
+// SetEmail changes the user's address, verified, and records when.
+func (s *Store) SetEmail(ctx context.Context, userID int64, email, key string, t time.Time) error {
+	return s.exec(ctx, true, `UPDATE users SET email = $1, email_key = $2, email_verified = true,
+		email_changed_at = $3, updated_at = $3 WHERE id = $4`, email, key, tstz(t), userID)
+}
+
+// SetActivationSent records when the last activation email was queued.
+func (s *Store) SetActivationSent(ctx context.Context, userID int64, t time.Time) error {
+	return s.exec(ctx, true, `UPDATE users SET activation_sent_at = $1 WHERE id = $2`, tstz(t), userID)
+}
+
+// MarkDeleted marks the user deleted.
+func (s *Store) MarkDeleted(ctx context.Context, userID int64, t time.Time) error {
+	return s.exec(ctx, true, `UPDATE users SET deleted_at = $1, updated_at = $1 WHERE id = $2`,
+		tstz(t), userID)
+}
+
+// PurgeDeleted erases the users deleted before t, in one transaction: their
+// tokens and codes go, their personal data is blanked, their address freed
+// (the row stays, so audit events keep a valid account id). Nodes may purge
+// at the same time: under READ COMMITTED the second waits for the first's
+// row locks, re-checks the condition and skips the rows already purged.
+func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := s.InTx(ctx, func(tx account.Store) error {
+		st := tx.(*Store)
+		// The users to purge now: their rows are erased first, then the
+		// user row is marked, so a later purge does not visit them again.
+		const due = `(SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < $1
+			AND email_key NOT LIKE 'purged:%')`
+		for _, q := range []string{
+			`DELETE FROM tokens WHERE user_id IN ` + due,
+			`DELETE FROM reset_tokens WHERE user_id IN ` + due,
+			`DELETE FROM email_changes WHERE user_id IN ` + due,
+			`DELETE FROM activations WHERE user_id IN ` + due,
+			`UPDATE events SET email = '', email_key = '', ip = '', user_agent = '', detail = ''
+				WHERE user_id IN ` + due,
+		} {
+			if _, err := st.q.Exec(ctx, q, tstz(before)); err != nil {
+				return mapErr(err)
+			}
+		}
+		tag, err := st.q.Exec(ctx, `UPDATE users SET email = '', email_key = 'purged:' || id,
+			password_hash = '', first_name = '', last_name = '', timezone = 'UTC', email_verified = false,
+			marketing_accepted = false, last_login = NULL, activation_sent_at = NULL
+			WHERE id IN `+due, tstz(before))
+		if err != nil {
+			return mapErr(err)
+		}
+		n = int(tag.RowsAffected())
+		return nil
+	})
+	return n, err
 }

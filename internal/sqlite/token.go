@@ -9,26 +9,69 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
+const tokenColumns = `id, user_id, kind, hash, label, prefix, created_at, updated_at, revoked_at`
+
+func scanToken(row interface{ Scan(...any) error }) (account.Token, error) {
+	var t account.Token
+	var kind string
+	var created, updated, revoked sql.NullInt64
+	err := row.Scan(&t.ID, &t.UserID, &kind, &t.Hash, &t.Label, &t.Prefix, &created, &updated, &revoked)
+	if err != nil {
+		return t, mapErr(err)
+	}
+	t.Kind, t.CreatedAt, t.RevokedAt = account.TokenKind(kind), fromMicros(created), fromMicros(revoked)
+	t.UpdatedAt = fromMicros(updated)
+	return t, nil
+}
+
 // CreateToken inserts a token and sets its ID.
 func (s *Store) CreateToken(ctx context.Context, t *account.Token) error {
-	err := s.write.QueryRowContext(ctx, `INSERT INTO tokens (user_id, kind, hash, label, created_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		t.UserID, string(t.Kind), t.Hash, t.Label, micros(t.CreatedAt), micros(t.RevokedAt)).Scan(&t.ID)
+	err := s.write.QueryRowContext(ctx, `INSERT INTO tokens (user_id, kind, hash, label, prefix,
+		created_at, updated_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.UserID, string(t.Kind), t.Hash, t.Label, t.Prefix, micros(t.CreatedAt), micros(t.UpdatedAt),
+		micros(t.RevokedAt)).Scan(&t.ID)
 	return mapErr(err)
 }
 
 // TokenByHash returns the token with the given hash, revoked or not.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (account.Token, error) {
-	var t account.Token
-	var kind string
-	var created, revoked sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `SELECT id, user_id, kind, hash, label, created_at, revoked_at
-		FROM tokens WHERE hash = ?`, hash).Scan(&t.ID, &t.UserID, &kind, &t.Hash, &t.Label, &created, &revoked)
-	if err != nil {
-		return t, mapErr(err)
+	return scanToken(s.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`, hash))
+}
+
+// APIKeys lists the user's valid API keys, oldest first, and counts them.
+func (s *Store) APIKeys(ctx context.Context, userID int64, offset, limit int) ([]account.Token, int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE user_id = ? AND kind = 'apikey'
+		AND revoked_at IS NULL`, userID).Scan(&n); err != nil {
+		return nil, 0, mapErr(err)
 	}
-	t.Kind, t.CreatedAt, t.RevokedAt = account.TokenKind(kind), fromMicros(created), fromMicros(revoked)
-	return t, nil
+	rows, err := s.read.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE user_id = ?
+		AND kind = 'apikey' AND revoked_at IS NULL ORDER BY id LIMIT ? OFFSET ?`, userID, limit, offset)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	defer rows.Close()
+	out := []account.Token{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, t)
+	}
+	return out, n, mapErr(rows.Err())
+}
+
+// APIKey returns a valid API key of the user.
+func (s *Store) APIKey(ctx context.Context, userID, id int64) (account.Token, error) {
+	return scanToken(s.read.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = ?
+		AND user_id = ? AND kind = 'apikey' AND revoked_at IS NULL`, id, userID))
+}
+
+// SetTokenLabel changes a valid API key's label.
+func (s *Store) SetTokenLabel(ctx context.Context, id int64, label string, t time.Time) error {
+	return s.exec(ctx, true, `UPDATE tokens SET label = ?, updated_at = ?
+		WHERE id = ? AND kind = 'apikey' AND revoked_at IS NULL`, label, micros(t), id)
 }
 
 // RevokeToken revokes one token.

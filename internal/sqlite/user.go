@@ -10,20 +10,20 @@ import (
 
 const userColumns = `id, email, email_key, password_hash, first_name, last_name, timezone,
 	email_verified, marketing_accepted, created_at, updated_at, last_login,
-	password_changed_at, email_changed_at, deleted_at`
+	password_changed_at, email_changed_at, deleted_at, activation_sent_at`
 
 func scanUser(row interface{ Scan(...any) error }) (account.User, error) {
 	var u account.User
-	var created, updated, last, pwChanged, emailChanged, deleted sql.NullInt64
+	var created, updated, last, pwChanged, emailChanged, deleted, activation sql.NullInt64
 	err := row.Scan(&u.ID, &u.Email, &u.EmailKey, &u.PasswordHash, &u.FirstName, &u.LastName,
 		&u.Timezone, &u.EmailVerified, &u.MarketingEmailAccepted, &created, &updated, &last,
-		&pwChanged, &emailChanged, &deleted)
+		&pwChanged, &emailChanged, &deleted, &activation)
 	if err != nil {
 		return u, mapErr(err)
 	}
 	u.CreatedAt, u.UpdatedAt, u.LastLogin = fromMicros(created), fromMicros(updated), fromMicros(last)
 	u.PasswordChangedAt, u.EmailChangedAt = fromMicros(pwChanged), fromMicros(emailChanged)
-	u.DeletedAt = fromMicros(deleted)
+	u.DeletedAt, u.ActivationSentAt = fromMicros(deleted), fromMicros(activation)
 	return u, nil
 }
 
@@ -31,12 +31,12 @@ func scanUser(row interface{ Scan(...any) error }) (account.User, error) {
 func (s *Store) CreateUser(ctx context.Context, u *account.User) error {
 	err := s.write.QueryRowContext(ctx, `INSERT INTO users (email, email_key, password_hash,
 		first_name, last_name, timezone, email_verified, marketing_accepted, created_at,
-		updated_at, last_login, password_changed_at, email_changed_at, deleted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		updated_at, last_login, password_changed_at, email_changed_at, deleted_at, activation_sent_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.Email, u.EmailKey, u.PasswordHash, u.FirstName, u.LastName, u.Timezone,
 		u.EmailVerified, u.MarketingEmailAccepted, micros(u.CreatedAt), micros(u.UpdatedAt),
 		micros(u.LastLogin), micros(u.PasswordChangedAt), micros(u.EmailChangedAt),
-		micros(u.DeletedAt)).Scan(&u.ID)
+		micros(u.DeletedAt), micros(u.ActivationSentAt)).Scan(&u.ID)
 	return mapErr(err)
 }
 
@@ -76,4 +76,58 @@ func (s *Store) SetLastLogin(ctx context.Context, userID int64, t time.Time) err
 func (s *Store) SetEmailVerified(ctx context.Context, userID int64, t time.Time) error {
 	return s.exec(ctx, true, `UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?`,
 		micros(t), userID)
+}
+
+// SetEmail changes the user's address, verified, and records when.
+func (s *Store) SetEmail(ctx context.Context, userID int64, email, key string, t time.Time) error {
+	return s.exec(ctx, true, `UPDATE users SET email = ?, email_key = ?, email_verified = 1,
+		email_changed_at = ?, updated_at = ? WHERE id = ?`, email, key, micros(t), micros(t), userID)
+}
+
+// SetActivationSent records when the last activation email was queued.
+func (s *Store) SetActivationSent(ctx context.Context, userID int64, t time.Time) error {
+	return s.exec(ctx, true, `UPDATE users SET activation_sent_at = ? WHERE id = ?`, micros(t), userID)
+}
+
+// MarkDeleted marks the user deleted.
+func (s *Store) MarkDeleted(ctx context.Context, userID int64, t time.Time) error {
+	return s.exec(ctx, true, `UPDATE users SET deleted_at = ?, updated_at = ? WHERE id = ?`,
+		micros(t), micros(t), userID)
+}
+
+// PurgeDeleted erases the users deleted before t, in one transaction: their
+// tokens and codes go, their personal data is blanked, their address freed
+// (the row stays, so audit events keep a valid account id).
+func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := s.InTx(ctx, func(tx account.Store) error {
+		st := tx.(*Store)
+		// The users to purge now: their rows are erased first, then the
+		// user row is marked, so a later purge does not visit them again.
+		const due = `(SELECT id FROM users WHERE deleted_at IS NOT NULL AND deleted_at < ?
+			AND email_key NOT LIKE 'purged:%')`
+		for _, q := range []string{
+			`DELETE FROM tokens WHERE user_id IN ` + due,
+			`DELETE FROM reset_tokens WHERE user_id IN ` + due,
+			`DELETE FROM email_changes WHERE user_id IN ` + due,
+			`DELETE FROM activations WHERE user_id IN ` + due,
+			`UPDATE events SET email = '', email_key = '', ip = '', user_agent = '', detail = ''
+				WHERE user_id IN ` + due,
+		} {
+			if _, err := st.write.ExecContext(ctx, q, before.UnixMicro()); err != nil {
+				return mapErr(err)
+			}
+		}
+		res, err := st.write.ExecContext(ctx, `UPDATE users SET email = '', email_key = 'purged:' || id,
+			password_hash = '', first_name = '', last_name = '', timezone = 'UTC', email_verified = 0,
+			marketing_accepted = 0, last_login = NULL, activation_sent_at = NULL
+			WHERE id IN `+due, before.UnixMicro())
+		if err != nil {
+			return mapErr(err)
+		}
+		affected, _ := res.RowsAffected()
+		n = int(affected)
+		return nil
+	})
+	return n, err
 }

@@ -9,11 +9,16 @@ import (
 )
 
 // createToken stores a valid token of the given kind for user and returns
-// it with its ID; secret makes its hash unique.
+// it with its ID; secret makes its hash unique. An API key has a prefix and
+// an update time, as the service makes them; a login token has neither.
 func createToken(t *testing.T, s account.Store, user int64, kind account.TokenKind, secret string) account.Token {
 	t.Helper()
 	tok := account.Token{UserID: user, Kind: kind, Hash: account.HashSecret(secret),
 		Label: "label " + secret, CreatedAt: at(-time.Hour).In(elsewhere)}
+	if kind == account.TokenAPIKey {
+		tok.Prefix = (secret + "____")[:4]
+		tok.UpdatedAt = at(-30 * time.Minute).In(elsewhere)
+	}
 	noErr(t, fmt.Sprintf("CreateToken(%q)", secret), s.CreateToken(t.Context(), &tok))
 	if tok.ID == 0 {
 		t.Fatalf("CreateToken(%q) left ID = 0, want it set", secret)
@@ -26,7 +31,7 @@ func tokenByHash(t *testing.T, s account.Store, hash []byte) account.Token {
 	t.Helper()
 	tok, err := s.TokenByHash(t.Context(), hash)
 	noErr(t, fmt.Sprintf("TokenByHash(%x)", hash), err)
-	utc(t, fmt.Sprintf("TokenByHash(%x)", hash), tok.CreatedAt, tok.RevokedAt)
+	utc(t, fmt.Sprintf("TokenByHash(%x)", hash), tok.CreatedAt, tok.UpdatedAt, tok.RevokedAt)
 	return tok
 }
 

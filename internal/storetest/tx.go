@@ -22,9 +22,10 @@ func absent(t *testing.T, s account.Store, u account.User, when string) {
 	}
 }
 
-// bounded returns a context that ends after a while: a store that began a
-// second transaction for a nested InTx would otherwise wait for itself
-// forever (SQLite has one writer connection), and the test would hang.
+// bounded returns a context that ends after a while. A store that began a
+// second transaction for a nested InTx, or left a failed one open, would
+// otherwise make the next InTx wait forever (SQLite has one writer
+// connection), and the test would hang instead of failing.
 func bounded(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -32,45 +33,51 @@ func bounded(t *testing.T) context.Context {
 }
 
 // stillWrites checks that the store takes a write after a failed InTx: the
-// transaction did not stay open, holding the write lock.
+// transaction did not stay open, holding the write lock. It waits less than
+// bounded, so a leaked transaction is not rolled back by its own context's
+// end before the write gives up.
 func stillWrites(t *testing.T, s account.Store) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
 	u := newUser(100)
-	if err := s.CreateUser(bounded(t), &u); err != nil {
+	if err := s.CreateUser(ctx, &u); err != nil {
 		t.Errorf("CreateUser(%q) after a failed InTx error = %v, want nil", u.Email, err)
 	}
 }
 
 var txTests = []test{
 	{"CommitsOnNil", func(t *testing.T, s account.Store) {
+		ctx := bounded(t)
 		u := newUser(1)
 		var tok account.Token
-		err := s.InTx(t.Context(), func(tx account.Store) error {
-			if err := tx.CreateUser(t.Context(), &u); err != nil {
+		err := s.InTx(ctx, func(tx account.Store) error {
+			if err := tx.CreateUser(ctx, &u); err != nil {
 				return err
 			}
 			// The transaction sees its own writes.
-			if _, err := tx.UserByID(t.Context(), u.ID); err != nil {
+			if _, err := tx.UserByID(ctx, u.ID); err != nil {
 				return fmt.Errorf("UserByID in the transaction: %w", err)
 			}
 			tok = account.Token{UserID: u.ID, Kind: account.TokenLogin, Hash: account.HashSecret("a"), CreatedAt: base}
-			return tx.CreateToken(t.Context(), &tok)
+			return tx.CreateToken(ctx, &tok)
 		})
 		noErr(t, "InTx(create user and token)", err)
 		diff(t, fmt.Sprintf("UserByID(%d) after InTx", u.ID), userByID(t, s, u.ID), u)
 		checkTokens(t, s, "InTx", tok)
 	}},
 	{"RollsBackOnError", func(t *testing.T, s account.Store) {
+		ctx := bounded(t)
 		kept := createUser(t, s, newActiveUser(1))
 		u := newUser(2)
-		err := s.InTx(t.Context(), func(tx account.Store) error {
-			if err := tx.CreateUser(t.Context(), &u); err != nil {
+		err := s.InTx(ctx, func(tx account.Store) error {
+			if err := tx.CreateUser(ctx, &u); err != nil {
 				return err
 			}
-			if err := tx.SetLastLogin(t.Context(), kept.ID, base); err != nil {
+			if err := tx.SetLastLogin(ctx, kept.ID, base); err != nil {
 				return err
 			}
-			if err := tx.AddEvent(t.Context(), &account.Event{Time: base, Type: "registered", UserID: u.ID}); err != nil {
+			if err := tx.AddEvent(ctx, &account.Event{Time: base, Type: "registered", UserID: u.ID}); err != nil {
 				return err
 			}
 			return errFn
@@ -78,27 +85,29 @@ var txTests = []test{
 		wantErr(t, "InTx(fn failing)", err, errFn)
 		absent(t, s, u, "after a rolled back InTx")
 		diff(t, fmt.Sprintf("UserByID(%d) after a rolled back InTx", kept.ID), userByID(t, s, kept.ID), kept)
-		ev, err := s.Events(t.Context(), account.EventFilter{Limit: 10})
+		ev, err := s.Events(ctx, account.EventFilter{Limit: 10})
 		if err != nil || len(ev) != 0 {
 			t.Errorf("Events() after a rolled back InTx = %+v, %v, want none", ev, err)
 		}
 		stillWrites(t, s)
 	}},
 	{"ReturnsStoreErrorOfFn", func(t *testing.T, s account.Store) {
+		ctx := bounded(t)
 		first := createUser(t, s, newUser(1))
-		err := s.InTx(t.Context(), func(tx account.Store) error {
+		err := s.InTx(ctx, func(tx account.Store) error {
 			u := newUser(1)
-			return tx.CreateUser(t.Context(), &u)
+			return tx.CreateUser(ctx, &u)
 		})
 		wantErr(t, fmt.Sprintf("InTx(CreateUser(%q) again)", first.Email), err, account.ErrConflict)
-		err = s.InTx(t.Context(), func(tx account.Store) error {
-			_, err := tx.UserByID(t.Context(), first.ID+1000)
+		err = s.InTx(ctx, func(tx account.Store) error {
+			_, err := tx.UserByID(ctx, first.ID+1000)
 			return err
 		})
 		wantErr(t, fmt.Sprintf("InTx(UserByID(%d))", first.ID+1000), err, account.ErrNotFound)
 	}},
 	{"ReturnsWrappedErrorOfFn", func(t *testing.T, s account.Store) {
-		err := s.InTx(t.Context(), func(tx account.Store) error { return fmt.Errorf("wrapped: %w", errFn) })
+		ctx := bounded(t)
+		err := s.InTx(ctx, func(tx account.Store) error { return fmt.Errorf("wrapped: %w", errFn) })
 		wantErr(t, "InTx(fn failing)", err, errFn)
 	}},
 	{"Nested", func(t *testing.T, s account.Store) {
@@ -138,6 +147,7 @@ var txTests = []test{
 		absent(t, s, v, "after a rolled back nested InTx")
 	}},
 	{"RollsBackOnPanic", func(t *testing.T, s account.Store) {
+		ctx := bounded(t)
 		u := newUser(1)
 		func() {
 			defer func() {
@@ -145,8 +155,8 @@ var txTests = []test{
 					t.Errorf("InTx(fn panicking) panicked with %v, want %v", r, errFn)
 				}
 			}()
-			s.InTx(t.Context(), func(tx account.Store) error {
-				if err := tx.CreateUser(t.Context(), &u); err != nil {
+			s.InTx(ctx, func(tx account.Store) error {
+				if err := tx.CreateUser(ctx, &u); err != nil {
 					return err
 				}
 				panic(errFn)

@@ -26,17 +26,18 @@ func newUser(n int) account.User {
 		LastLogin:              at(-24 * time.Hour).In(elsewhere),
 		PasswordChangedAt:      at(-71 * time.Hour).In(elsewhere),
 		EmailChangedAt:         at(-70 * time.Hour).In(elsewhere),
+		ActivationSentAt:       at(-69 * time.Hour).In(elsewhere),
 		DeletedAt:              at(-time.Hour).In(elsewhere),
 	}
 }
 
 // newActiveUser returns a user as registration makes it: never logged in,
-// not verified, not deleted.
+// not verified, no activation email sent yet, not deleted.
 func newActiveUser(n int) account.User {
 	u := newUser(n)
 	u.EmailVerified, u.MarketingEmailAccepted = false, false
 	u.FirstName, u.LastName, u.Timezone = "", "", "UTC"
-	u.LastLogin, u.DeletedAt = time.Time{}, time.Time{}
+	u.LastLogin, u.DeletedAt, u.ActivationSentAt = time.Time{}, time.Time{}, time.Time{}
 	return u
 }
 
@@ -56,7 +57,7 @@ func userByID(t *testing.T, s account.Store, id int64) account.User {
 	u, err := s.UserByID(t.Context(), id)
 	noErr(t, fmt.Sprintf("UserByID(%d)", id), err)
 	utc(t, fmt.Sprintf("UserByID(%d)", id), u.CreatedAt, u.UpdatedAt, u.LastLogin,
-		u.PasswordChangedAt, u.EmailChangedAt, u.DeletedAt)
+		u.PasswordChangedAt, u.EmailChangedAt, u.ActivationSentAt, u.DeletedAt)
 	return u
 }
 
@@ -75,8 +76,9 @@ var userTests = []test{
 		u := createUser(t, s, newActiveUser(1))
 		got := userByID(t, s, u.ID)
 		diff(t, fmt.Sprintf("UserByID(%d)", u.ID), got, u)
-		if !got.LastLogin.IsZero() || !got.DeletedAt.IsZero() {
-			t.Errorf("UserByID(%d) LastLogin, DeletedAt = %v, %v, want zero times", u.ID, got.LastLogin, got.DeletedAt)
+		if !got.LastLogin.IsZero() || !got.DeletedAt.IsZero() || !got.ActivationSentAt.IsZero() {
+			t.Errorf("UserByID(%d) LastLogin, DeletedAt, ActivationSentAt = %v, %v, %v, want zero times",
+				u.ID, got.LastLogin, got.DeletedAt, got.ActivationSentAt)
 		}
 	}},
 	{"TimesKeepMicroseconds", func(t *testing.T, s account.Store) {

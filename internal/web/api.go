@@ -55,6 +55,21 @@ func (s *Server) authed(h authFunc) http.Handler {
 	})
 }
 
+// errAPIKeyNotAllowed answers an API key on an endpoint for login tokens.
+var errAPIKeyNotAllowed = &account.Error{Kind: account.KindForbidden, Code: "api_key_not_allowed",
+	Message: "Cannot query this API endpoint with an API key."}
+
+// loginOnly is authed for the endpoints an API key may not call: managing
+// API keys and the account's credentials (docs/api.md).
+func (s *Server) loginOnly(h authFunc) http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		if c.token.Kind != account.TokenLogin {
+			return errAPIKeyNotAllowed
+		}
+		return h(w, r, c)
+	})
+}
+
 // tokenFrom reads the token of the Authorization header. Another scheme
 // counts as no credentials, as in DRF's TokenAuthentication.
 func tokenFrom(r *http.Request) (string, error) {

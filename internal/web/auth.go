@@ -62,7 +62,7 @@ func (s *Server) login() http.Handler {
 }
 
 func (s *Server) logout() http.Handler {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
+	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
 		if err := s.svc.Logout(r.Context(), c.token, c.user, s.clientOf(r)); err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func (s *Server) logout() http.Handler {
 }
 
 func (s *Server) changePassword() http.Handler {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
+	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
 		var current, next string
 		err := s.input(w, r, false, func(b *body) {
 			current = b.str("password", true)

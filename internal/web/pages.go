@@ -10,7 +10,8 @@ import (
 //go:embed static
 var staticFS embed.FS
 
-var resetTemplates = template.Must(template.ParseFS(pageFS, "pages/layout.html", "pages/reset_*.html"))
+var resetTemplates = template.Must(template.ParseFS(pageFS, "pages/layout.html", "pages/reset_*.html",
+	"pages/account_*.html"))
 
 // pageRoutes registers the dashboard pages of SPEC §7 and their assets.
 func (s *Server) pageRoutes(mux *http.ServeMux) {
@@ -21,6 +22,8 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	s.handle(mux, "/resetpassword/confirm/", methods{"GET": s.page("reset_confirm.html", nil)})
 	s.handle(mux, "/resetpassword/{token}/confirm/", methods{"GET": s.page("reset_confirm.html", tokenPage)})
 	s.handle(mux, "/resetpassword/{token}/cancel/", methods{"GET": s.page("reset_cancel.html", tokenPage)})
+	s.handle(mux, "/changeemail/{token}/confirm/", methods{"GET": s.page("account_changeemail.html", tokenPage)})
+	s.handle(mux, "/activation/{token}/confirm/", methods{"GET": s.page("account_activation.html", tokenPage)})
 	static := http.FileServerFS(staticFS)
 	s.handle(mux, "/static/{file}", methods{"GET": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")

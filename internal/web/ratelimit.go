@@ -76,6 +76,21 @@ func (s *Server) peek(ctx context.Context, key string, l ratelimit.Limit) error 
 	return throttled(res.RetryAfter)
 }
 
+// accountLimit applies a limit that is a rule of the product rather than a
+// guard against abuse (activation resends): it holds even when the rate
+// limits are turned off, then counted in this node's memory.
+func (s *Server) accountLimit(r *http.Request, key string, l ratelimit.Limit) error {
+	res, err := s.productLimiter.Allow(r.Context(), key, l)
+	if err != nil {
+		s.log.WarnContext(r.Context(), "rate limiter failed; request let through", "err", err)
+		return nil
+	}
+	if !res.Allowed {
+		return throttled(res.RetryAfter)
+	}
+	return nil
+}
+
 // generalLimit applies the general API limit, per token when the request
 // carries one (by its hash: no secret goes into a limiter key), else per IP.
 func (s *Server) generalLimit(r *http.Request) error {

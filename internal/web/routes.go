@@ -14,6 +14,15 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "/api/v2/resetpassword/complete/", methods{"POST": s.completeReset()})
 	s.handle(mux, "/api/v2/resetpassword/check/", methods{"POST": s.resetTokenAction(checkReset)})
 	s.handle(mux, "/api/v2/resetpassword/cancel/", methods{"POST": s.resetTokenAction(cancelReset)})
+	s.handle(mux, "/api/v2/changeemail/", methods{"POST": s.changeEmail()})
+	s.handle(mux, "/api/v2/changeemail/complete/", methods{"POST": s.completeEmailChange()})
+	s.handle(mux, "/api/v2/activation/", methods{"GET": s.activationStatus()})
+	s.handle(mux, "/api/v2/activation/resend/", methods{"POST": s.resendActivation()})
+	s.handle(mux, "/api/v2/activation/complete/", methods{"POST": s.completeActivation()})
+	s.handle(mux, "/api/v2/deleteaccount/", methods{"POST": s.deleteAccount()})
+	s.handle(mux, "/api/v2/apikey/", methods{"GET": s.listAPIKeys(), "POST": s.createAPIKey()})
+	s.handle(mux, "/api/v2/apikey/{id}/", methods{"GET": s.getAPIKey(), "PATCH": s.updateAPIKey(),
+		"DELETE": s.deleteAPIKey()})
 	s.pageRoutes(mux)
 	if s.cfg.DevInbox != nil {
 		s.handle(mux, "/dev/mail/", methods{"GET": s.devInbox()})

@@ -51,11 +51,17 @@ type Server struct {
 	log     *slog.Logger
 	metrics *Metrics
 	cfg     Config
+	// productLimiter counts the limits that are rules of the product; it is
+	// cfg.Limiter, or memory when the rate limits are off.
+	productLimiter ratelimit.Limiter
 }
 
 // New returns the public HTTP handler of accountd.
 func New(svc *account.Service, v captcha.Verifier, log *slog.Logger, m *Metrics, cfg Config) http.Handler {
-	s := &Server{svc: svc, captcha: v, log: log, metrics: m, cfg: cfg}
+	s := &Server{svc: svc, captcha: v, log: log, metrics: m, cfg: cfg, productLimiter: cfg.Limiter}
+	if s.productLimiter == nil {
+		s.productLimiter = ratelimit.NewMemory(time.Now)
+	}
 	return s.observe(s.securityHeaders(s.cors(s.routes())))
 }
 

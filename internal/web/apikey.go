@@ -1,0 +1,154 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// Pagination of lists (SPEC §1).
+const (
+	defaultPageSize = 25
+	maxPageSize     = 100
+)
+
+var errInvalidPage = &account.Error{Kind: account.KindNotFound, Code: "not_found", Message: "Invalid page."}
+
+func apiKeyJSON(t account.Token, key, tz string) map[string]any {
+	return map[string]any{"id": t.ID, "key": key, "label": t.Label,
+		"created_at": formatTime(t.CreatedAt, tz), "updated_at": formatTime(t.UpdatedAt, tz)}
+}
+
+// pageParams reads ?page= and ?page_size= as DRF's PageNumberPagination: a
+// page that is not a positive number, or past the end, is 404 "Invalid page.";
+// a page_size that is not a positive number is the default, and is capped.
+func pageParams(q url.Values) (page, size int, err error) {
+	page, size = 1, defaultPageSize
+	if v := q.Get("page"); v != "" && v != "last" {
+		if page, err = strconv.Atoi(v); err != nil || page < 1 {
+			return 0, 0, errInvalidPage
+		}
+	}
+	if n, err := strconv.Atoi(q.Get("page_size")); err == nil && n > 0 {
+		size = min(n, maxPageSize)
+	}
+	return page, size, nil
+}
+
+// pageURL is the absolute URL of another page of the same list.
+func pageURL(r *http.Request, page int) any {
+	u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	q := r.URL.Query()
+	if page == 1 {
+		q.Del("page")
+	} else {
+		q.Set("page", strconv.Itoa(page))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func (s *Server) listAPIKeys() http.Handler {
+	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		page, size, err := pageParams(r.URL.Query())
+		if err != nil {
+			return err
+		}
+		keys, count, err := s.svc.APIKeys(r.Context(), c.user, (page-1)*size, size)
+		if err != nil {
+			return err
+		}
+		if page > 1 && len(keys) == 0 {
+			return errInvalidPage
+		}
+		results := make([]map[string]any, 0, len(keys))
+		for _, k := range keys {
+			results = append(results, apiKeyJSON(k, account.MaskedKey(k), c.user.Timezone))
+		}
+		var next, prev any
+		if page*size < count {
+			next = pageURL(r, page+1)
+		}
+		if page > 1 {
+			prev = pageURL(r, page-1)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"count": count, "next": next, "previous": prev, "results": results})
+		return nil
+	})
+}
+
+func (s *Server) createAPIKey() http.Handler {
+	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		var label string
+		if err := s.input(w, r, false, func(b *body) { label = b.str("label", true) }); err != nil {
+			return err
+		}
+		t, raw, err := s.svc.CreateAPIKey(r.Context(), c.user, label, s.clientOf(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, apiKeyJSON(t, raw, c.user.Timezone))
+		return nil
+	})
+}
+
+// keyID reads the {id} of the path; one that is not a number is not found.
+func keyID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+func (s *Server) getAPIKey() http.Handler {
+	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		id, err := keyID(r)
+		if err != nil {
+			return err
+		}
+		t, err := s.svc.APIKey(r.Context(), c.user, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, apiKeyJSON(t, account.MaskedKey(t), c.user.Timezone))
+		return nil
+	})
+}
+
+func (s *Server) updateAPIKey() http.Handler {
+	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		id, err := keyID(r)
+		if err != nil {
+			return err
+		}
+		var label string
+		if err := s.input(w, r, false, func(b *body) { label = b.str("label", true) }); err != nil {
+			return err
+		}
+		t, err := s.svc.UpdateAPIKey(r.Context(), c.user, id, label)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, apiKeyJSON(t, account.MaskedKey(t), c.user.Timezone))
+		return nil
+	})
+}
+
+func (s *Server) deleteAPIKey() http.Handler {
+	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
+		id, err := keyID(r)
+		if err != nil {
+			return err
+		}
+		if err := s.svc.DeleteAPIKey(r.Context(), c.user, id, s.clientOf(r)); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}

@@ -1,0 +1,83 @@
+// The change-of-address and activation confirm pages. Opening a page sends
+// nothing: only the button does (mail scanners open links).
+"use strict";
+
+function accountSetup(boxID, attr, formID, submit) {
+  var box = document.getElementById(boxID);
+  var form = document.getElementById(formID);
+  if (!box || !form) return;
+  var secret = box.getAttribute(attr);
+  if (!secret) return;
+  if (captchaBox(form)) {
+    // Keep the code away from the captcha provider's script.
+    box.removeAttribute(attr);
+    history.replaceState(null, "", location.pathname.replace(/\/[0-9a-f]{64}\/confirm\/$/, "/confirm/"));
+    loadCaptcha(form);
+  }
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    clearErrors(form);
+    var button = form.querySelector("button");
+    button.disabled = true;
+    submit(form, secret).then(function (res) {
+      button.disabled = false;
+      resetCaptcha();
+      if (res.ok) {
+        form.hidden = true;
+        document.getElementById("form-success").hidden = false;
+        history.replaceState(null, "", "/");
+        return;
+      }
+      show("form-error", res.status === 400 ? showFieldErrors(form, res.data) : genericError(res));
+    }, function () {
+      button.disabled = false;
+      show("form-error", "The server could not be reached. Check your connection and try again.");
+    });
+  });
+}
+
+// codeMessage turns a refused code into words.
+function codeMessage(data, field) {
+  var errs = (data && data[field]) || [];
+  if (errs.some(function (e) { return e.code === "expired"; })) return "This link has expired.";
+  return errs.length ? "This link is not valid: it may have been used already." : "";
+}
+
+function authedPost(path, token, body) {
+  return fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Accept": "application/json", "Authorization": "Token " + token },
+    body: JSON.stringify(body), credentials: "omit", referrerPolicy: "no-referrer"
+  });
+}
+
+function confirmEmailChange(form, code) {
+  return postJSON("/api/v2/login/", {
+    email: form.email.value, password: form.password.value, recaptcha: captchaResponse(form)
+  }).then(function (login) {
+    if (login.status !== 200) return { ok: false, status: login.status, data: login.data };
+    var token = login.data.token;
+    return authedPost("/api/v2/changeemail/complete/", token, { confirmation_code: code }).then(function (res) {
+      // The sign-in was only for this; its token is not kept.
+      authedPost("/api/v2/logout/", token, {});
+      if (res.status === 204) return { ok: true };
+      return res.json().then(function (data) {
+        var msg = codeMessage(data, "confirmation_code");
+        return { ok: false, status: 0, data: { detail: msg || (data && data.detail) } };
+      });
+    });
+  });
+}
+
+function confirmActivation(form, token) {
+  return postJSON("/api/v2/activation/complete/", { activation_token: token }).then(function (res) {
+    if (res.status === 200) return { ok: true };
+    var msg = codeMessage(res.data, "activation_token");
+    return { ok: false, status: 0, data: { detail: msg || (res.data && res.data.detail) } };
+  });
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  accountSetup("changeemail", "data-code", "changeemail-form", confirmEmailChange);
+  accountSetup("activation", "data-token", "activation-form", confirmActivation);
+});
