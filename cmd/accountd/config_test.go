@@ -79,3 +79,13 @@ func TestREADMEListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestResetLinkNeedsTheDashboardURL: an operator's link goes to a user, so
+// it must not point at a default guessed from the listen address.
+func TestResetLinkNeedsTheDashboardURL(t *testing.T) {
+	err := run(context.Background(), []string{"reset-link", "ada@example.com"}, env(map[string]string{
+		"ACCOUNTD_DATABASE_URL": t.TempDir() + "/a.db"}), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_DASHBOARD_URL") {
+		t.Errorf("reset-link without a dashboard URL = %v, want an error naming ACCOUNTD_DASHBOARD_URL", err)
+	}
+}

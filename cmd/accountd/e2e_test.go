@@ -57,7 +57,7 @@ type running struct {
 	finished chan error
 }
 
-var listenLine = regexp.MustCompile(`listening on (http://\S+) \(admin (http://\S+)\)`)
+var listenLine = regexp.MustCompile(`listening on (https?://\S+) \(admin (http://\S+)\)`)
 
 // startServe runs `accountd serve -dev` with the given environment on free
 // ports and waits until it listens.

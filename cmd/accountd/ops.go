@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"text/tabwriter"
 	"time"
 
@@ -51,6 +52,11 @@ func resetLink(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	if len(rest) != 1 {
 		return errors.New("usage: accountd reset-link [-send] EMAIL")
+	}
+	// The link goes to a user: it must point at the real dashboard, never at
+	// a default guessed from the listen address (outside -dev).
+	if u, err := url.Parse(cfg.DashboardURL); !cfg.Dev && (err != nil || u.Scheme != "https" || u.Host == "") {
+		return errors.New("reset-link needs the dashboard's https URL (ACCOUNTD_DASHBOARD_URL=https://…), or -dev")
 	}
 	a, err := opsApp(ctx, cfg, stderr)
 	if err != nil {
