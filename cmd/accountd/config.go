@@ -36,6 +36,8 @@ type config struct {
 	KeepAPIKeysOnReset bool
 	NotifyUnknown      bool
 	DeleteGrace        time.Duration
+	BreachedCheck      bool
+	BreachedURL        string
 	RateLimits         string
 	TrustedProxies     string
 	CORSOrigins        string
@@ -83,6 +85,8 @@ func settings() []setting {
 		{"reset-emails-per-hour", "ACCOUNTD_RESET_EMAILS_PER_HOUR", "3", "per-address cap on reset emails", intSetting(func(c *config) *int { return &c.ResetEmailsPerHour })},
 		{"reset-notify-unknown", "ACCOUNTD_RESET_NOTIFY_UNKNOWN", "false", "email an address without an account that someone asked to reset its password (same hourly cap)", boolSetting(func(c *config) *bool { return &c.NotifyUnknown })},
 		{"keep-api-keys-on-reset", "ACCOUNTD_KEEP_API_KEYS_ON_RESET", "false", "keep API keys valid when a password is reset", boolSetting(func(c *config) *bool { return &c.KeepAPIKeysOnReset })},
+		{"breached-check", "ACCOUNTD_BREACHED_CHECK", "false", "refuse passwords found in a breached-password corpus (k-anonymity range protocol)", boolSetting(func(c *config) *bool { return &c.BreachedCheck })},
+		{"breached-url", "ACCOUNTD_BREACHED_URL", "https://api.pwnedpasswords.com/range/", "the range endpoint of the breached-password check", str(func(c *config) *string { return &c.BreachedURL })},
 		{"delete-grace", "ACCOUNTD_DELETE_GRACE", "720h", "how long a deleted account keeps its address before the purge erases it", durationSetting(func(c *config) *time.Duration { return &c.DeleteGrace })},
 		{"rate-limits", "ACCOUNTD_RATE_LIMITS", "on", "on, or off when a proxy in front already limits", str(func(c *config) *string { return &c.RateLimits })},
 		{"trusted-proxies", "ACCOUNTD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", str(func(c *config) *string { return &c.TrustedProxies })},

@@ -23,6 +23,7 @@ import (
 	"github.com/accountd/accountd/internal/captcha"
 	mailer "github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/pwned"
 	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/web"
 )
@@ -80,7 +81,14 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		Name: "accountd_audit_events_total", Help: "Audit events recorded, by type.",
 	}, []string{"type"})
 	a.reg.MustRegister(events)
+	var breached interface {
+		Breached(ctx context.Context, pw string) bool
+	}
+	if cfg.BreachedCheck {
+		breached = pwned.New(cfg.BreachedURL, nil, log)
+	}
 	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
+		Breached:             breached,
 		DashboardURL:         cfg.DashboardURL,
 		ResetTokenTTL:        cfg.ResetTokenTTL,
 		ResetEmailsPerHour:   cfg.ResetEmailsPerHour,

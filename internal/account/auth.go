@@ -45,7 +45,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 	case !isNotFound(err):
 		return "", false, wrapStore(err)
 	}
-	if f := s.checkPassword("password", in.Password, email); len(f) > 0 {
+	if f := s.checkPassword(ctx, "password", in.Password, email); len(f) > 0 {
 		return "", false, InvalidFields(f)
 	}
 	hash, err := s.hash(ctx, in.Password)
@@ -179,7 +179,7 @@ func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, 
 	if err := s.checkCurrentPassword(ctx, u, current, c); err != nil {
 		return err
 	}
-	if f := s.checkPassword("new_password", next, u.Email); len(f) > 0 {
+	if f := s.checkPassword(ctx, "new_password", next, u.Email); len(f) > 0 {
 		return InvalidFields(f)
 	}
 	hash, err := s.hash(ctx, next)

@@ -251,7 +251,7 @@ func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (
 		_ = s.rejectReset(ctx, u, reason, tokErr, c)
 		u = User{} // never check similarity against an account the token does not open
 	}
-	fields = append(fields, s.checkPassword("password", pw, u.Email)...)
+	fields = append(fields, s.checkPassword(ctx, "password", pw, u.Email)...)
 	if len(fields) > 0 {
 		return "", InvalidFields(fields)
 	}

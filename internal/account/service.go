@@ -34,6 +34,11 @@ type Config struct {
 	// HashWait is how long a request waits for a hashing slot before it is
 	// answered 503 [5s].
 	HashWait time.Duration
+	// Breached, when set, says whether a password is in a breached-password
+	// corpus (SPEC §3 rule 6, off by default).
+	Breached interface {
+		Breached(ctx context.Context, password string) bool
+	}
 	// OnEvent, when set, is called with the type of every audit event
 	// recorded (a metrics hook).
 	OnEvent func(typ string)
@@ -125,10 +130,16 @@ func (s *Service) issueToken(ctx context.Context, st Store, userID int64, kind T
 }
 
 // checkPassword applies the password rules, reporting failures on field.
-func (s *Service) checkPassword(field, pw, email string) []FieldError {
+// The breached-password check, a network call, runs only for a password
+// that passes the others.
+func (s *Service) checkPassword(ctx context.Context, field, pw, email string) []FieldError {
 	var out []FieldError
 	for _, v := range s.cfg.Policy.Check(pw, email) {
 		out = append(out, FieldError{Field: field, Code: v.Code, Message: v.Message})
+	}
+	if len(out) == 0 && s.cfg.Breached != nil && s.cfg.Breached.Breached(ctx, pw) {
+		out = append(out, FieldError{Field: field, Code: "password_breached",
+			Message: "This password has appeared in a data breach. Please choose another."})
 	}
 	return out
 }
