@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/accountd/accountd/internal/password"
 )
 
 // config holds every setting of accountd. Precedence: defaults < ACCOUNTD_*
@@ -37,6 +39,7 @@ type config struct {
 	NotifyUnknown      bool
 	DeleteGrace        time.Duration
 	BreachedCheck      bool
+	PasswordMinLength  int
 	BreachedURL        string
 	RateLimits         string
 	TrustedProxies     string
@@ -85,6 +88,7 @@ func settings() []setting {
 		{"reset-emails-per-hour", "ACCOUNTD_RESET_EMAILS_PER_HOUR", "3", "per-address cap on reset emails", intSetting(func(c *config) *int { return &c.ResetEmailsPerHour })},
 		{"reset-notify-unknown", "ACCOUNTD_RESET_NOTIFY_UNKNOWN", "false", "email an address without an account that someone asked to reset its password (same hourly cap)", boolSetting(func(c *config) *bool { return &c.NotifyUnknown })},
 		{"keep-api-keys-on-reset", "ACCOUNTD_KEEP_API_KEYS_ON_RESET", "false", "keep API keys valid when a password is reset", boolSetting(func(c *config) *bool { return &c.KeepAPIKeysOnReset })},
+		{"password-min-length", "ACCOUNTD_PASSWORD_MIN_LENGTH", "8", "the shortest password accepted (at most 256)", intSetting(func(c *config) *int { return &c.PasswordMinLength })},
 		{"breached-check", "ACCOUNTD_BREACHED_CHECK", "false", "refuse passwords found in a breached-password corpus (k-anonymity range protocol)", boolSetting(func(c *config) *bool { return &c.BreachedCheck })},
 		{"breached-url", "ACCOUNTD_BREACHED_URL", "https://api.pwnedpasswords.com/range/", "the range endpoint of the breached-password check", str(func(c *config) *string { return &c.BreachedURL })},
 		{"delete-grace", "ACCOUNTD_DELETE_GRACE", "720h", "how long a deleted account keeps its address before the purge erases it", durationSetting(func(c *config) *time.Duration { return &c.DeleteGrace })},
@@ -232,6 +236,9 @@ func (c *config) finish() error {
 	if _, err := url.Parse(c.DashboardURL); err != nil {
 		return fmt.Errorf("ACCOUNTD_DASHBOARD_URL: %w", err)
 	}
+	if c.PasswordMinLength < 1 || c.PasswordMinLength > 256 {
+		return fmt.Errorf("ACCOUNTD_PASSWORD_MIN_LENGTH: %d is not from 1 to 256", c.PasswordMinLength)
+	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)
 	}
@@ -271,6 +278,15 @@ func (c *config) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// policy returns the password rules the settings ask for.
+func (c *config) policy() password.Policy {
+	p := password.DefaultPolicy()
+	if c.PasswordMinLength > 0 {
+		p.MinLength = c.PasswordMinLength
+	}
+	return p
 }
 
 // corsOrigins parses ACCOUNTD_CORS_ORIGINS: origins without a final "/".

@@ -89,3 +89,24 @@ func TestResetLinkNeedsTheDashboardURL(t *testing.T) {
 		t.Errorf("reset-link without a dashboard URL = %v, want an error naming ACCOUNTD_DASHBOARD_URL", err)
 	}
 }
+
+func TestPasswordMinLengthSetting(t *testing.T) {
+	c, err := parseConfig("serve", []string{"-password-min-length", "15"}, env(nil), newFlags("serve", &bytes.Buffer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.policy().MinLength; got != 15 {
+		t.Errorf("policy().MinLength = %d, want 15", got)
+	}
+	if v := c.policy().Check("Correct-Horse-7", "ada@example.com"); len(v) != 0 {
+		t.Errorf("a 15-character password fails %v under a minimum of 15", v)
+	}
+	if v := c.policy().Check("Correct-Horse", "ada@example.com"); len(v) != 1 || v[0].Code != "password_too_short" {
+		t.Errorf("a 13-character password under a minimum of 15 = %v, want password_too_short", v)
+	}
+	c.Dev = true
+	c.PasswordMinLength = 0
+	if err := c.finish(); err == nil {
+		t.Error("finish() accepted a minimum length of 0")
+	}
+}

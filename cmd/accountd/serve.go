@@ -210,7 +210,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	handler := web.New(a.svc, v, log, web.NewMetrics(a.reg), web.Config{
 		Limiter: limiter, Limits: web.DefaultRateLimits(),
-		DevInbox: inbox, TrustedProxies: proxies, MinPasswordLength: password.DefaultPolicy().MinLength,
+		DevInbox: inbox, TrustedProxies: proxies, MinPasswordLength: cfg.policy().MinLength,
 		CORSOrigins: cfg.corsOrigins(),
 		PageCaptcha: web.PageCaptchaFor(cfg.CaptchaProvider, cfg.CaptchaSiteKey),
 	})

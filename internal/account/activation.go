@@ -101,8 +101,10 @@ func (s *Service) CompleteActivation(ctx context.Context, raw string, c Client) 
 		return "", errActivationInvalid
 	case err != nil:
 		return "", wrapStore(err)
-	case !a.UsedAt.IsZero() || EmailKey(a.Email) != u.EmailKey:
-		// Used, or sent to an address the account no longer has.
+	case !a.UsedAt.IsZero() || EmailKey(a.Email) != u.EmailKey || a.CreatedAt.Before(u.PasswordChangedAt):
+		// Used, sent to an address the account no longer has, or older than
+		// the password: it yields a login token, and a password change or
+		// reset ends every older credential.
 		return "", errActivationInvalid
 	case !s.clock().Before(a.ExpiresAt):
 		return "", errActivationExpired

@@ -59,7 +59,7 @@ type Mail struct {
 
 // SecretMailKeys are the keys of Mail.Data that hold a secret; they are
 // blanked once the mail is sent or dead.
-var SecretMailKeys = []string{"token", "link", "cancel_link"}
+var SecretMailKeys = []string{"token", "code", "link", "cancel_link"}
 
 // MailStats describes the outbox for metrics and operators.
 type MailStats struct {

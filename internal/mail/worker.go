@@ -243,7 +243,7 @@ func (w *Worker) sent(ctx context.Context, m account.Mail, now time.Time) {
 	m.SentAt = now
 	m.LastError = ""
 	m.Data = blankSecrets(m.Data)
-	if err := w.queue.UpdateMail(ctx, m); err != nil {
+	if err := w.record(ctx, m); err != nil {
 		// Delivered but not recorded: once the lease runs out it goes out
 		// again, with the same Message-ID. Better twice than never.
 		w.log.Error("mail: recording a sent mail failed", "mail_id", m.ID, "kind", m.Kind, "error", err)
@@ -273,7 +273,7 @@ func (w *Worker) failed(ctx context.Context, m account.Mail, sendErr error) {
 		m.Status = account.MailQueued
 		m.NextAt = w.cfg.Now().Add(w.backoff(m.Attempts))
 	}
-	if err := w.queue.UpdateMail(ctx, m); err != nil {
+	if err := w.record(ctx, m); err != nil {
 		w.log.Error("mail: recording a failed mail failed", "mail_id", m.ID, "kind", m.Kind, "error", err)
 	}
 	// Only the error text: Data holds the link, and the link is the secret.
@@ -284,6 +284,27 @@ func (w *Worker) failed(ctx context.Context, m account.Mail, sendErr error) {
 	}
 	if w.cfg.OnFailed != nil {
 		w.cfg.OnFailed(m.Kind, dead)
+	}
+}
+
+// record writes a mail back, retrying for about three seconds: a mail that
+// was sent but not recorded goes out again once its lease ends, so a short
+// database blip should not cost a duplicate or a minute's delay.
+func (w *Worker) record(ctx context.Context, m account.Mail) error {
+	wait := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		err := w.queue.UpdateMail(ctx, m)
+		if err == nil || try == 6 {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+		wait *= 2
 	}
 }
 

@@ -17,6 +17,8 @@ type apiFunc func(w http.ResponseWriter, r *http.Request) error
 // a body of another media type, and writes any error.
 func (s *Server) api(h apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers carry tokens and personal data: no cache may keep them.
+		w.Header().Set("Cache-Control", "no-store")
 		if !acceptsJSON(r) {
 			s.writeError(w, r, errNotAcceptable)
 			return
