@@ -21,12 +21,20 @@ func apiKeyJSON(t account.Token, key, tz string) map[string]any {
 		"created_at": formatTime(t.CreatedAt, tz), "updated_at": formatTime(t.UpdatedAt, tz)}
 }
 
+// lastPage stands for ?page=last until the count is known.
+const lastPage = -1
+
 // pageParams reads ?page= and ?page_size= as DRF's PageNumberPagination: a
-// page that is not a positive number, or past the end, is 404 "Invalid page.";
-// a page_size that is not a positive number is the default, and is capped.
+// page that is not a positive number or "last", or past the end, is 404
+// "Invalid page."; a page_size that is not a positive number is the default,
+// and is capped.
 func pageParams(q url.Values) (page, size int, err error) {
 	page, size = 1, defaultPageSize
-	if v := q.Get("page"); v != "" && v != "last" {
+	switch v := q.Get("page"); v {
+	case "":
+	case "last":
+		page = lastPage
+	default:
 		if page, err = strconv.Atoi(v); err != nil || page < 1 {
 			return 0, 0, errInvalidPage
 		}
@@ -58,6 +66,13 @@ func (s *Server) listAPIKeys() http.Handler {
 		page, size, err := pageParams(r.URL.Query())
 		if err != nil {
 			return err
+		}
+		if page == lastPage {
+			_, count, err := s.svc.APIKeys(r.Context(), c.user, 0, 0)
+			if err != nil {
+				return err
+			}
+			page = max(1, (count+size-1)/size)
 		}
 		keys, count, err := s.svc.APIKeys(r.Context(), c.user, (page-1)*size, size)
 		if err != nil {
