@@ -142,11 +142,17 @@ func (s *Server) updateAPIKey() http.Handler {
 		if err != nil {
 			return err
 		}
-		var label string
-		if err := s.input(w, r, false, func(b *body) { label = b.str("label", true) }); err != nil {
+		// A partial update, as DRF's PATCH: no label leaves the key as is.
+		var label *string
+		if err := s.input(w, r, false, func(b *body) { label = b.optStr("label") }); err != nil {
 			return err
 		}
-		t, err := s.svc.UpdateAPIKey(r.Context(), c.user, id, label)
+		var t account.Token
+		if label == nil {
+			t, err = s.svc.APIKey(r.Context(), c.user, id)
+		} else {
+			t, err = s.svc.UpdateAPIKey(r.Context(), c.user, id, *label)
+		}
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,20 @@ func TestTokenPagesKeepTheTokenOutOfTheLog(t *testing.T) {
 	}
 	if strings.Contains(e.Logs.String(), tok) {
 		t.Error("the log contains the reset token")
+	}
+}
+
+// TestAPIKeyPatchWithoutLabel: PATCH is a partial update, as in DRF.
+func TestAPIKeyPatchWithoutLabel(t *testing.T) {
+	e := newEnv(t)
+	tok := e.register("ada@example.com", testPassword)
+	r := e.do("POST", "/api/v2/apikey/", obj{"label": "ci"}, tok)
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	id := int(r.JSON(t)["id"].(float64))
+	p := e.do("PATCH", "/api/v2/apikey/"+strconv.Itoa(id)+"/", obj{}, tok)
+	if p.Status != 200 || p.JSON(t)["label"] != "ci" {
+		t.Errorf("PATCH without a label = %d %s, want 200 with the label unchanged", p.Status, p.Body)
 	}
 }
