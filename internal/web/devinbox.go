@@ -31,19 +31,27 @@ func (s *Server) devInbox() http.Handler {
 	})
 }
 
+// devMail returns the mail the path's {id} names, or not found.
+func (s *Server) devMail(r *http.Request) (account.DevMail, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return account.DevMail{}, errNotFound
+	}
+	m, err := s.cfg.DevInbox.DevMailByID(r.Context(), id)
+	if err != nil {
+		return account.DevMail{}, errNotFound
+	}
+	return m, nil
+}
+
 // devMessageHTML serves the HTML part of a mail on its own, for the frame of
 // the message page: the mail's inline styles need a policy of their own, and
 // the sandbox keeps any script in it from running.
 func (s *Server) devMessageHTML() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		m, err := s.devMail(r)
 		if err != nil {
-			s.writeError(w, r, errNotFound)
-			return
-		}
-		m, err := s.cfg.DevInbox.DevMailByID(r.Context(), id)
-		if err != nil {
-			s.writeError(w, r, errNotFound)
+			s.writeError(w, r, err)
 			return
 		}
 		h := w.Header()
@@ -58,14 +66,9 @@ func (s *Server) devMessageHTML() http.Handler {
 // devMessage shows one mail of the development inbox.
 func (s *Server) devMessage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		m, err := s.devMail(r)
 		if err != nil {
-			s.writeError(w, r, errNotFound)
-			return
-		}
-		m, err := s.cfg.DevInbox.DevMailByID(r.Context(), id)
-		if err != nil {
-			s.writeError(w, r, errNotFound)
+			s.writeError(w, r, err)
 			return
 		}
 		s.renderPage(w, r, devTemplates, "devmail_message.html", struct {
