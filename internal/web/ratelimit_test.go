@@ -104,3 +104,52 @@ func TestGeneralLimitPerToken(t *testing.T) {
 		t.Errorf("6th request = %d (Retry-After %q), want 429 with Retry-After", r.Status, r.Header.Get("Retry-After"))
 	}
 }
+
+// TestEndpointLimitsPerIP: each endpoint's own per-IP limit (SPEC §5), and
+// another IP is not affected.
+func TestEndpointLimitsPerIP(t *testing.T) {
+	tests := []struct {
+		path  string
+		body  string
+		limit int
+	}{
+		{"/api/v2/register/", `{"email": "x@example.com", "password": "short"}`, 10},
+		{"/api/v2/login/", `{"email": "x@example.com", "password": "whatever-1"}`, 20},
+		{"/api/v2/resetpassword/complete/", `{"password": "Battery-Staple-5501", "password_reset_token": "00"}`, 20},
+		{"/api/v2/resetpassword/check/", `{"password_reset_token": "00"}`, 20},
+		{"/api/v2/resetpassword/cancel/", `{"password_reset_token": "00"}`, 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			// Login failures have their own, lower limit; raise it here so
+			// the per-IP attempt limit is the one under test.
+			e := newEnv(t, withLimits(func(l *web.RateLimits) { l.LoginFailures = ratelimit.PerMinute(1000) }))
+			for i := 0; i < tt.limit; i++ {
+				if r := e.from("203.0.113.5", tt.path, tt.body); r.Status == 429 {
+					t.Fatalf("request %d of %d = 429 already", i+1, tt.limit)
+				}
+			}
+			if r := e.from("203.0.113.5", tt.path, tt.body); r.Status != 429 {
+				t.Errorf("request %d from one IP = %d, want 429", tt.limit+1, r.Status)
+			}
+			if r := e.from("198.51.100.5", tt.path, tt.body); r.Status == 429 {
+				t.Errorf("another IP = 429, want its own limit")
+			}
+		})
+	}
+}
+
+// TestUntrustedForwardedForIsIgnored: a client that is not a trusted proxy
+// cannot choose its address with X-Forwarded-For to escape a limit.
+func TestUntrustedForwardedForIsIgnored(t *testing.T) {
+	e := newEnv(t, withLimits(nil), func(o *envOptions) { o.Web.TrustedProxies = nil })
+	for i := 0; i < 10; i++ {
+		ip := fmt.Sprintf("10.0.0.%d", i+1) // a new address each time: ignored
+		if r := e.from(ip, "/api/v2/resetpassword/", `{"email": "ada@example.com"}`); r.Status != 204 {
+			t.Fatalf("request %d = %d, want 204", i+1, r.Status)
+		}
+	}
+	if r := e.from("10.0.0.99", "/api/v2/resetpassword/", `{"email": "ada@example.com"}`); r.Status != 429 {
+		t.Errorf("11th request with a spoofed X-Forwarded-For from an untrusted peer = %d, want 429", r.Status)
+	}
+}
