@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/accountd/accountd/internal/account"
 )
 
@@ -114,4 +116,31 @@ func TestAPIKeyPatchWithoutLabel(t *testing.T) {
 	if p.Status != 200 || p.JSON(t)["label"] != "ci" {
 		t.Errorf("PATCH without a label = %d %s, want 200 with the label unchanged", p.Status, p.Body)
 	}
+}
+
+// TestImportedHashIsUpgradedOnLogin: a bcrypt hash (an imported user) is
+// accepted and replaced by argon2id on the next login (SPEC §3).
+func TestImportedHashIsUpgradedOnLogin(t *testing.T) {
+	e := newEnv(t)
+	e.register("ada@example.com", testPassword)
+	u, err := e.Store.UserByEmailKey(t.Context(), "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported, err := bcrypt.GenerateFromPassword([]byte("Imported-Pass-4242"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Store.RehashPassword(t.Context(), u.ID, string(imported)); err != nil {
+		t.Fatal(err)
+	}
+	e.login("ada@example.com", "Imported-Pass-4242")
+	u, err = e.Store.UserByEmailKey(t.Context(), "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
+		t.Errorf("after a login the stored hash is %.10q…, want argon2id", u.PasswordHash)
+	}
+	e.login("ada@example.com", "Imported-Pass-4242") // and it still opens the account
 }
