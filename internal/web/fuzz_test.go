@@ -38,6 +38,13 @@ var apiFuzzRoutes = []struct {
 	{"POST", "/api/v2/resetpassword/complete/", false},
 	{"POST", "/api/v2/resetpassword/check/", false},
 	{"POST", "/api/v2/resetpassword/cancel/", false},
+	{"POST", "/api/v2/changeemail/", true},
+	{"POST", "/api/v2/changeemail/complete/", true},
+	{"POST", "/api/v2/activation/resend/", true},
+	{"POST", "/api/v2/activation/complete/", false},
+	{"POST", "/api/v2/deleteaccount/", true},
+	{"POST", "/api/v2/apikey/", true},
+	{"PATCH", "/api/v2/apikey/1/", true},
 }
 
 var apiFuzzContentTypes = []string{
@@ -51,7 +58,7 @@ var apiFuzzContentTypes = []string{
 	"APPLICATION/JSON",
 }
 
-var apiFuzzStatuses = map[int]bool{200: true, 204: true, 400: true, 401: true, 403: true, 404: true,
+var apiFuzzStatuses = map[int]bool{200: true, 201: true, 204: true, 400: true, 401: true, 403: true, 404: true,
 	405: true, 406: true, 413: true, 415: true, 429: true, 503: true}
 
 // apiFuzzEnv is newEnv for a *testing.F: the real handler on a real SQLite
@@ -144,6 +151,12 @@ func FuzzRequestDecoders(f *testing.F) {
 	f.Add(uint8(8), uint8(6), []byte("\xff\xfe\x00{"))
 	f.Add(uint8(5), uint8(7), []byte(`{"email":"\ud800@example.com"}`))
 	f.Add(uint8(1), uint8(0), []byte(`{"email":"ada@example.com","password":"`+strings.Repeat("€", 300)+`"}`))
+	f.Add(uint8(9), uint8(0), []byte(`{"password":"x","new_email":"b@example.com"}`))
+	f.Add(uint8(10), uint8(0), []byte(`{"confirmation_code":"`+strings.Repeat("a", 64)+`"}`))
+	f.Add(uint8(12), uint8(1), []byte(`activation_token=00`))
+	f.Add(uint8(13), uint8(0), []byte(`{"password":"nope","recaptcha":""}`))
+	f.Add(uint8(14), uint8(0), []byte(`{"label":"`+strings.Repeat("k", 201)+`"}`))
+	f.Add(uint8(15), uint8(0), []byte(`{"label":null}`))
 
 	base := apiFuzzEnv(f)
 	token := apiFuzzToken(f, base, "/api/v2/register/", "fuzz-owner@example.com")
