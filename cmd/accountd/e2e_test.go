@@ -365,3 +365,50 @@ func TestMailListAndRetry(t *testing.T) {
 		t.Error("retrying a sent mail succeeded, want an error")
 	}
 }
+
+// TestAccountEmailsOverSMTP: the emails of activation and change of
+// address reach a real SMTP server, each with the right link.
+func TestAccountEmailsOverSMTP(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Config{})
+	app := startServe(t, map[string]string{"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_MAIL_FROM": "noreply@example.com"})
+	tok := app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
+
+	// mail returns the next message's recipient, subject and text part.
+	mail := func() (to, subject, text string) {
+		t.Helper()
+		msg := srv.Wait()
+		p := smtptest.Parse(t, msg.Data)
+		return strings.Join(msg.To, ","), p.Header.Get("Subject"), p.Parts["text/plain"]
+	}
+	to, subject, text := mail()
+	act := regexp.MustCompile(`https://dash\.example\.com/activation/([0-9a-f]{64})/confirm/`).FindStringSubmatch(text)
+	if to != "ada@example.com" || act == nil {
+		t.Fatalf("after register: mail to %s %q without an activation link:\n%s", to, subject, text)
+	}
+	if a := app.call("POST", "/api/v2/activation/complete/", "", map[string]any{"activation_token": act[1]}); a.status != 200 {
+		t.Errorf("activation with the emailed link = %d %s, want 200", a.status, a.raw)
+	}
+
+	if a := app.call("POST", "/api/v2/changeemail/", tok, map[string]any{"password": "Correct-Horse-7391", "new_email": "ada@example.org"}); a.status != 204 {
+		t.Fatalf("change email = %d %s", a.status, a.raw)
+	}
+	got := map[string]string{}
+	for i := 0; i < 2; i++ {
+		to, _, text := mail()
+		got[to] = text
+	}
+	code := regexp.MustCompile(`https://dash\.example\.com/changeemail/([0-9a-f]{64})/confirm/`).FindStringSubmatch(got["ada@example.org"])
+	if code == nil {
+		t.Fatalf("the new address got no confirmation link:\n%s", got["ada@example.org"])
+	}
+	if !strings.Contains(got["ada@example.com"], "ada@example.org") || strings.Contains(got["ada@example.com"], code[1]) {
+		t.Errorf("the notice to the old address should name the new one and hold no code:\n%s", got["ada@example.com"])
+	}
+	if a := app.call("POST", "/api/v2/changeemail/complete/", tok, map[string]any{"confirmation_code": code[1]}); a.status != 204 {
+		t.Fatalf("complete the change = %d %s", a.status, a.raw)
+	}
+	to, subject, _ = mail()
+	if to != "ada@example.com" || !strings.Contains(strings.ToLower(subject), "changed") {
+		t.Errorf("after the change: mail to %s %q, want the changed notice to the old address", to, subject)
+	}
+}
