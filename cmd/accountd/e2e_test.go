@@ -412,3 +412,22 @@ func TestAccountEmailsOverSMTP(t *testing.T) {
 		t.Errorf("after the change: mail to %s %q, want the changed notice to the old address", to, subject)
 	}
 }
+
+// TestPasswordMinLengthReachesTheService: the setting governs what the API
+// accepts and what the pages say.
+func TestPasswordMinLengthReachesTheService(t *testing.T) {
+	app := startServe(t, map[string]string{"ACCOUNTD_PASSWORD_MIN_LENGTH": "15"})
+	a := app.call("POST", "/api/v2/register/", "", map[string]any{"email": "ada@example.com", "password": "Correct-Horse", "tos_accepted": true})
+	if a.status != 400 || !strings.Contains(a.raw, "password_too_short") || !strings.Contains(a.raw, "at least 15") {
+		t.Errorf("register with 13 characters under a minimum of 15 = %d %s, want 400 password_too_short", a.status, a.raw)
+	}
+	res, err := http.Get(app.api + "/resetpassword/" + strings.Repeat("ab", 32) + "/confirm/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(page), "At least 15 characters") {
+		t.Error("the confirm page does not say the minimum is 15")
+	}
+}

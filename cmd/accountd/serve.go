@@ -33,12 +33,15 @@ type app struct {
 	cfg *config
 	log *slog.Logger
 	db  *database
-	// closeSender closes the mail sender's connection once the worker stopped.
-	closeSender func() error
-	store       account.Store
-	svc         *account.Service
-	worker      *mailer.Worker
-	reg         *prometheus.Registry
+	// closeSenders closes the mail senders' connections once the workers
+	// stopped.
+	closeSenders []func() error
+	store        account.Store
+	svc          *account.Service
+	// workers send mail side by side, each with its own SMTP connection;
+	// the claim keeps them from sending one mail twice.
+	workers []*mailer.Worker
+	reg     *prometheus.Registry
 }
 
 // newLogger builds the one logger, passed down from here (DESIGN §8).
@@ -63,18 +66,12 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, db: db, store: db.store, reg: prometheus.NewRegistry(),
-		closeSender: func() error { return nil }}
+	a := &app{cfg: cfg, log: log, db: db, store: db.store, reg: prometheus.NewRegistry()}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	templates, err := mailer.LoadTemplates(cfg.MailTemplates)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("mail templates: %w", err)
-	}
-	sender, err := a.sender()
-	if err != nil {
-		db.Close()
-		return nil, err
 	}
 	from := cfg.mailFrom()
 	events := prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -95,21 +92,36 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		KeepAPIKeysOnReset:   cfg.KeepAPIKeysOnReset,
 		NotifyUnknownAddress: cfg.NotifyUnknown,
 		MailDomain:           mailDomain(from),
-		Policy:               password.DefaultPolicy(),
+		Policy:               cfg.policy(),
 		OnEvent:              func(typ string) { events.WithLabelValues(typ).Inc() },
-	}, time.Now, func() { a.worker.Wake() })
+	}, time.Now, a.wakeWorkers)
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)
-	a.worker = mailer.NewWorker(a.store, a.svc, templates, sender, mailer.WorkerConfig{
-		From: from, MaxAttempts: cfg.MailMaxAttempts, BaseBackoff: cfg.MailRetryBase, Lease: cfg.MailLease, Logger: log,
-		OnSent: func(kind string, latency time.Duration) {
-			sent.WithLabelValues(kind).Observe(latency.Seconds())
-		},
-		OnFailed: func(kind string, dead bool) {
-			failed.WithLabelValues(kind, fmt.Sprint(dead)).Inc()
-		},
-	})
+	for range max(1, cfg.MailWorkers) {
+		sender, err := a.sender()
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		a.workers = append(a.workers, mailer.NewWorker(a.store, a.svc, templates, sender, mailer.WorkerConfig{
+			From: from, MaxAttempts: cfg.MailMaxAttempts, BaseBackoff: cfg.MailRetryBase, Lease: cfg.MailLease,
+			Logger: log,
+			OnSent: func(kind string, latency time.Duration) {
+				sent.WithLabelValues(kind).Observe(latency.Seconds())
+			},
+			OnFailed: func(kind string, dead bool) {
+				failed.WithLabelValues(kind, fmt.Sprint(dead)).Inc()
+			},
+		}))
+	}
 	return a, nil
+}
+
+// wakeWorkers tells the mail workers that a mail was queued.
+func (a *app) wakeWorkers() {
+	for _, w := range a.workers {
+		w.Wake()
+	}
 }
 
 // sender picks SMTP when configured, else the development inbox.
@@ -119,7 +131,7 @@ func (a *app) sender() (mailer.Sender, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ACCOUNTD_SMTP_URL: %w", err)
 		}
-		a.closeSender = s.Close
+		a.closeSenders = append(a.closeSenders, s.Close)
 		return s, nil
 	}
 	return mailer.NewDevSender(a.store), nil
@@ -316,7 +328,9 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 	}
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = a.worker.Run(workerCtx) })
+	for _, w := range a.workers {
+		wg.Go(func() { _ = w.Run(workerCtx) })
+	}
 	wg.Go(func() { watchQueue(workerCtx, a.store, a.log, time.Now) })
 	wg.Go(func() { purgeEvery(workerCtx, a, time.Hour) })
 
@@ -332,8 +346,10 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 	}
 	stopWorker()
 	wg.Wait()
-	if cerr := a.closeSender(); cerr != nil {
-		a.log.Warn("closing the SMTP connection", "err", cerr)
+	for _, closeSender := range a.closeSenders {
+		if cerr := closeSender(); cerr != nil {
+			a.log.Warn("closing an SMTP connection", "err", cerr)
+		}
 	}
 	return err
 }

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Machine describes where the run happened.
+type Machine struct {
+	CPUs        int    `json:"cpus"`
+	CPUModel    string `json:"cpu_model"`
+	MemoryMiB   int64  `json:"memory_mib"`
+	LoadStart   string `json:"load_average_start"`
+	LoadEnd     string `json:"load_average_end,omitempty"`
+	GoVersion   string `json:"go_version"`
+	Kernel      string `json:"kernel,omitempty"`
+	AccountdRSS string `json:"accountd_rss_at_start,omitempty"`
+}
+
+// machine reads /proc for the description of this machine.
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadStart: loadAverage()}
+	m.CPUModel = procField("/proc/cpuinfo", "model name")
+	if kb, err := strconv.ParseInt(strings.Fields(procField("/proc/meminfo", "MemTotal") + " 0")[0], 10, 64); err == nil {
+		m.MemoryMiB = kb / 1024
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// procField returns the value of the first "name: value" line of a /proc
+// file, "" when absent.
+func procField(path, name string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == name {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// statusKiB reads a "VmHWM:  1234 kB" line of /proc/<pid>/status.
+func statusKiB(pid int, field string) (int64, error) {
+	v := procField(fmt.Sprintf("/proc/%d/status", pid), field)
+	f := strings.Fields(v)
+	if len(f) == 0 {
+		return 0, fmt.Errorf("/proc/%d/status has no %s", pid, field)
+	}
+	return strconv.ParseInt(f[0], 10, 64)
+}
+
+// rssWatch follows the resident memory of the accountd process during one
+// run. It resets the kernel's high-water mark (VmHWM) at the start by
+// writing 5 to /proc/<pid>/clear_refs, so VmHWM afterwards is the peak of
+// this run; it also samples VmRSS every 50 ms in case the reset is refused.
+type rssWatch struct {
+	pid    int
+	reset  bool
+	start  int64 // KiB at the start
+	peak   atomic.Int64
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// watchRSS starts watching pid; nil when pid is 0.
+func watchRSS(pid int) *rssWatch {
+	if pid == 0 {
+		return nil
+	}
+	w := &rssWatch{pid: pid}
+	w.start, _ = statusKiB(pid, "VmRSS")
+	w.reset = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	w.wg.Go(func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb, err := statusKiB(pid, "VmRSS"); err == nil && kb > w.peak.Load() {
+				w.peak.Store(kb)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return w
+}
+
+// stop ends the watch and returns the peak resident memory in MiB (VmHWM
+// when it was reset at the start, else the highest sample) and the resident
+// memory at the start: memory the Go runtime has not yet given back from an
+// earlier run counts in the peak.
+func (w *rssWatch) stop() (peak, start float64) {
+	if w == nil {
+		return 0, 0
+	}
+	w.cancel()
+	w.wg.Wait()
+	kb := w.peak.Load()
+	if hwm, err := statusKiB(w.pid, "VmHWM"); err == nil && w.reset {
+		kb = max(kb, hwm)
+	}
+	return float64(kb) / 1024, float64(w.start) / 1024
+}
+
+// queuedMail reads accountd_mail_queued from accountd's /metrics.
+func queuedMail(ctx context.Context, adminURL string) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", adminURL+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	return metricValue(res.Body, "accountd_mail_queued")
+}
+
+// metricValue finds an unlabelled sample in the Prometheus text format.
+func metricValue(r io.Reader, name string) (float64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no %s in /metrics", name)
+}

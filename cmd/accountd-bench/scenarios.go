@@ -1,0 +1,335 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+)
+
+func resetBody(email string) []byte {
+	return fmt.Appendf(nil, `{"email":%q,"recaptcha":"x"}`, email)
+}
+
+func loginBody(email, pw string) []byte {
+	return fmt.Appendf(nil, `{"email":%q,"password":%q,"recaptcha":"x"}`, email, pw)
+}
+
+func completeBody(token, pw string) []byte {
+	return fmt.Appendf(nil, `{"password":%q,"password_reset_token":%q,"recaptcha":"x"}`, pw, token)
+}
+
+// resetCall is a reset request, for a known address on even i and an
+// unknown one on odd i.
+func (b *bench) resetCall(i int) call {
+	n := i / 2 % len(b.known)
+	if i%2 == 0 {
+		return call{kind: "known", method: "POST", path: "/api/v2/resetpassword/", body: resetBody(b.known[n])}
+	}
+	return call{kind: "unknown", method: "POST", path: "/api/v2/resetpassword/", body: resetBody(unknownEmail(n))}
+}
+
+// resetRequest measures POST /api/v2/resetpassword/ against the HTTP floor
+// measured just before at the same concurrency.
+func (b *bench) resetRequest(ctx context.Context, c int) Row {
+	floor := func() Limit {
+		b.settle(ctx)
+		l, err := httpFloor(ctx, c, b.cfg.floorDuration, resetBody(b.known[0]))
+		if err != nil {
+			b.logf("HTTP floor: %v", err)
+		}
+		return l
+	}
+	before := floor()
+	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	res := drive(ctx, b.spec(c, func(i int) (call, bool) { return b.resetCall(i), true }))
+	r := summarize("reset-request", c, res, http.StatusNoContent)
+	b.observed(&r, load, rss)
+	r.withLimit(bracket(before, floor()))
+	return r
+}
+
+// login measures successful logins against the hash bound measured just
+// before.
+func (b *bench) login(ctx context.Context, c int) Row {
+	before := b.hashBound(ctx)
+	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	res := drive(ctx, b.spec(c, func(i int) (call, bool) {
+		return call{kind: "known", method: "POST", path: "/api/v2/login/",
+			body: loginBody(b.known[i%len(b.known)], b.cfg.password)}, true
+	}))
+	r := summarize("login", c, res, http.StatusOK)
+	b.observed(&r, load, rss)
+	r.withLimit(bracket(before, b.hashBound(ctx)))
+	return r
+}
+
+// complete measures POST /api/v2/resetpassword/complete/ against the hash
+// bound. A token works once and every complete voids the account's other
+// tokens, so it goes in rounds: ask for a reset of every account, collect
+// the tokens from the sink or the inbox (not timed), then complete them
+// all (timed), until -duration of completes.
+func (b *bench) complete(ctx context.Context, c int) Row {
+	before := b.hashBound(ctx)
+	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	var all loadResult
+	missing, rounds := 0, 0
+	for all.elapsed < b.cfg.duration && (b.cfg.max == 0 || len(all.samples) < b.cfg.max) && ctx.Err() == nil {
+		want := b.known
+		if b.cfg.max > 0 {
+			want = want[:min(len(want), b.cfg.max-len(all.samples))]
+		}
+		tokens, err := b.resetTokens(ctx, want)
+		if err != nil {
+			return Row{Scenario: "complete", Concurrency: c, Note: err.Error()}
+		}
+		missing += len(want) - len(tokens)
+		rounds++
+		res := drive(ctx, loadSpec{base: b.cfg.url, concurrency: c, duration: b.cfg.duration - all.elapsed,
+			max: len(tokens), next: func(i int) (call, bool) {
+				return call{kind: "known", method: "POST", path: "/api/v2/resetpassword/complete/",
+					body: completeBody(tokens[i], b.cfg.password)}, true
+			}})
+		all.elapsed += res.elapsed
+		all.samples = append(all.samples, res.samples...)
+	}
+	r := summarize("complete", c, all, http.StatusOK)
+	r.Note = fmt.Sprintf("%d rounds of up to %d tokens; only the completes are timed", rounds, len(b.known))
+	if missing > 0 {
+		r.Note += fmt.Sprintf("; %d tokens never arrived", missing)
+	}
+	b.observed(&r, load, rss)
+	r.withLimit(bracket(before, b.hashBound(ctx)))
+	return r
+}
+
+// hashBound measures the hash bound once accountd is idle.
+func (b *bench) hashBound(ctx context.Context) Limit {
+	b.settle(ctx)
+	return hashBound(ctx, b.cfg.hashDuration)
+}
+
+// resetTokens asks for a reset of each address and returns the tokens that
+// arrived, in no particular order.
+func (b *bench) resetTokens(ctx context.Context, emails []string) ([]string, error) {
+	cur, err := b.tokens.cursor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := drive(ctx, loadSpec{base: b.cfg.url, concurrency: b.cfg.setupConcurrency, duration: time.Hour,
+		max: len(emails), next: func(i int) (call, bool) {
+			return call{kind: "known", method: "POST", path: "/api/v2/resetpassword/", body: resetBody(emails[i])}, true
+		}})
+	for _, s := range res.samples {
+		if s.status != http.StatusNoContent {
+			return nil, fmt.Errorf("asking for reset tokens: status %d %s", s.status, s.body)
+		}
+	}
+	got := b.tokens.waitTokens(ctx, cur, emails, b.cfg.drainTimeout)
+	if len(got) == 0 {
+		return nil, fmt.Errorf("no reset token arrived in %v (is ACCOUNTD_SMTP_URL the sink, or the dev inbox on?)", b.cfg.drainTimeout)
+	}
+	out := make([]string, 0, len(got))
+	for _, e := range emails {
+		if t, ok := got[e]; ok {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// enumTiming sends known and unknown addresses interleaved, -enum-n of
+// each, to the reset request and to login (a wrong password for the known
+// ones), and compares the two latency distributions.
+func (b *bench) enumTiming(ctx context.Context, c int) []Row {
+	order := enumOrder(b.cfg.enumN, b.cfg.enumOrder == "alternate")
+	spec := func(known, unknown func(n int) call) loadSpec {
+		return loadSpec{base: b.cfg.url, concurrency: c, duration: b.cfg.enumDuration, max: len(order),
+			next: func(i int) (call, bool) {
+				n := order[i].n % len(b.known)
+				if order[i].known {
+					return known(n), true
+				}
+				return unknown(n), true
+			}}
+	}
+	reset := func(email func(int) string, kind string) func(int) call {
+		return func(n int) call {
+			return call{kind: kind, method: "POST", path: "/api/v2/resetpassword/", body: resetBody(email(n))}
+		}
+	}
+	const wrong = "Wrong-Horse-0000-Staple"
+	login := func(email func(int) string, kind string) func(int) call {
+		return func(n int) call {
+			return call{kind: kind, method: "POST", path: "/api/v2/login/", body: loginBody(email(n), wrong)}
+		}
+	}
+	known := func(n int) string { return b.known[n] }
+	return []Row{
+		b.enumRun(ctx, "enum-timing/reset", c, http.StatusNoContent, spec(reset(known, "known"), reset(unknownEmail, "unknown"))),
+		b.enumRun(ctx, "enum-timing/login", c, http.StatusBadRequest, spec(login(known, "known"), login(unknownEmail, "unknown"))),
+	}
+}
+
+func (b *bench) enumRun(ctx context.Context, name string, c, want int, spec loadSpec) Row {
+	b.settle(ctx)
+	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	res := drive(ctx, spec)
+	r := summarize(name, c, res, want)
+	r.Enum = enumOf(res)
+	r.Note = b.cfg.enumOrder + " order"
+	b.observed(&r, load, rss)
+	return r
+}
+
+// enumSlot is one request of an enum-timing run: which kind, and the how
+// many-th of its kind.
+type enumSlot struct {
+	known bool
+	n     int
+}
+
+// enumOrder returns n known and n unknown slots, shuffled, or alternating
+// known, unknown, … when alternate is set. Shuffled is the default: with
+// strict alternation anything periodic in the server (a garbage collection
+// every other argon2id hash, say) falls on the same kind every time and
+// looks like a difference between the kinds.
+func enumOrder(n int, alternate bool) []enumSlot {
+	out := make([]enumSlot, 0, 2*n)
+	for i := range n {
+		out = append(out, enumSlot{known: true, n: i}, enumSlot{known: false, n: i})
+	}
+	if alternate {
+		return out
+	}
+	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	// Number each kind again in its new order, so each kind still walks
+	// its addresses in turn.
+	var k, u int
+	for i := range out {
+		if out[i].known {
+			out[i].n, k = k, k+1
+		} else {
+			out[i].n, u = u, u+1
+		}
+	}
+	return out
+}
+
+// enumOf compares the latencies of the known and unknown requests that got
+// an answer.
+func enumOf(res loadResult) *Enum {
+	var known, unknown []time.Duration
+	for _, s := range res.samples {
+		switch {
+		case s.status == 0:
+		case s.kind == "known":
+			known = append(known, s.latency)
+		case s.kind == "unknown":
+			unknown = append(unknown, s.latency)
+		}
+	}
+	k, u := millis(known), millis(unknown)
+	e := &Enum{Known: KindStats{N: len(k), P50: percentile(k, 50), P90: percentile(k, 90)},
+		Unknown: KindStats{N: len(u), P50: percentile(u, 50), P90: percentile(u, 90)}}
+	e.D, e.P = KS(k, u)
+	return e
+}
+
+// mailLatency measures reset emails from request to SMTP acceptance at the
+// sink: first as fast as c clients can ask (the emails/s accountd sustains),
+// then paced below that rate (the latency a user sees).
+func (b *bench) mailLatency(ctx context.Context, c int) []Row {
+	if b.sink == nil {
+		return []Row{{Scenario: "mail-latency", Concurrency: c,
+			Note: "skipped: needs -smtp-listen, with accountd's ACCOUNTD_SMTP_URL pointed at it"}}
+	}
+	sat := b.mailRun(ctx, "mail-latency", c, 0)
+	r := b.cfg.mailRate
+	if r == 0 && sat.Mail != nil {
+		r = 0.8 * min(1000, sat.Mail.EmailsPerS)
+	}
+	if r <= 0 {
+		return []Row{sat}
+	}
+	return []Row{sat, b.mailRun(ctx, "mail-latency/paced", c, r)}
+}
+
+// mailRun sends reset requests for known addresses, each with a marker in
+// its User-Agent that accountd quotes in the email, and matches them at the
+// sink.
+func (b *bench) mailRun(ctx context.Context, name string, c int, rate float64) Row {
+	b.settle(ctx)
+	b.runs++
+	prefix := fmt.Sprintf("%s%d", b.runID, b.runs)
+	b.sink.trackMarks(prefix + "-")
+	var mu sync.Mutex
+	sent := map[string]time.Time{}
+	spec := b.spec(c, func(i int) (call, bool) {
+		return call{kind: "known", method: "POST", path: "/api/v2/resetpassword/",
+			body: resetBody(b.known[i%len(b.known)]), agent: markAgent(fmt.Sprintf("%s-%d", prefix, i))}, true
+	})
+	spec.max, spec.rate = b.cfg.mailMax, rate
+	spec.done = func(i int, _ call, s sample) {
+		if s.status == http.StatusNoContent {
+			mu.Lock()
+			sent[fmt.Sprintf("%s-%d", prefix, i)] = s.start
+			mu.Unlock()
+		}
+	}
+	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	res := drive(ctx, spec)
+	loadEnd := time.Now()
+	marks := b.sink.waitMarks(ctx, len(sent), 15*time.Second, b.cfg.drainTimeout)
+	r := summarize(name, c, res, http.StatusNoContent)
+	r.Latency, r.Mail = mailOf(sent, marks, loadEnd)
+	r.Mail.PacedRate = rate
+	b.observed(&r, load, rss)
+	return r
+}
+
+// mailOf matches requests to acceptances: the latencies, how many arrived,
+// and the rates at which they arrived: over all, while requests were still
+// being sent (the worker competing with them for the database), and after
+// loadEnd (the worker draining the queue alone).
+func mailOf(sent, accepted map[string]time.Time, loadEnd time.Time) (Latency, *MailResult) {
+	var lat []time.Duration
+	var first, last time.Time
+	var during, after int
+	for mark, t0 := range sent {
+		t1, ok := accepted[mark]
+		if !ok {
+			continue
+		}
+		lat = append(lat, t1.Sub(t0))
+		if first.IsZero() || t1.Before(first) {
+			first = t1
+		}
+		last = later(last, t1)
+		if t1.After(loadEnd) {
+			after++
+		} else {
+			during++
+		}
+	}
+	m := &MailResult{Delivered: len(lat), Missing: len(sent) - len(lat)}
+	if span := last.Sub(first).Seconds(); len(lat) > 1 && span > 0 {
+		m.EmailsPerS = float64(len(lat)-1) / span
+	}
+	if span := loadEnd.Sub(first).Seconds(); during > 0 && span > 0 {
+		m.DuringLoadPerS = float64(during) / span
+	}
+	if span := last.Sub(loadEnd).Seconds(); after > 100 && span > 0 {
+		m.DrainPerS = float64(after) / span
+	}
+	return latencyOf(lat), m
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
