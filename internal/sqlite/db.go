@@ -34,7 +34,8 @@ const (
 // Go rather than spin on SQLITE_BUSY, and a pool of readers (WAL lets them
 // read while the writer writes).
 type DB struct {
-	w, r *sql.DB
+	w, r  *sql.DB
+	batch *batcher
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -61,7 +62,7 @@ func Open(path string) (*DB, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(8)
-	db := &DB{w: w, r: r}
+	db := &DB{w: w, r: r, batch: newBatcher(w)}
 	if err := w.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -70,7 +71,10 @@ func Open(path string) (*DB, error) {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return errors.Join(db.r.Close(), db.w.Close()) }
+func (db *DB) Close() error {
+	db.batch.close()
+	return errors.Join(db.r.Close(), db.w.Close())
+}
 
 // Store returns the account.Store on this database.
 func (db *DB) Store() *Store { return &Store{db: db, read: db.r, write: db.w} }

@@ -38,18 +38,33 @@ func encodeData(d map[string]string) (string, error) {
 	return string(b), err
 }
 
-// EnqueueMail inserts a mail into the outbox and sets its ID.
+// EnqueueMail inserts a mail into the outbox and sets its ID. Outside a
+// transaction it goes through the batcher, which commits concurrent
+// enqueues together.
 func (s *Store) EnqueueMail(ctx context.Context, m *account.Mail) error {
+	if !s.inTx {
+		return s.db.batch.enqueue(ctx, m)
+	}
+	id, err := insertMail(ctx, s.write, m)
+	if err == nil {
+		m.ID = id
+	}
+	return err
+}
+
+// insertMail inserts one outbox row and returns its id.
+func insertMail(ctx context.Context, c conn, m *account.Mail) (int64, error) {
 	data, err := encodeData(m.Data)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	err = s.write.QueryRowContext(ctx, `INSERT INTO mail_outbox (kind, recipient, locale, data,
+	var id int64
+	err = c.QueryRowContext(ctx, `INSERT INTO mail_outbox (kind, recipient, locale, data,
 		message_id, status, attempts, last_error, created_at, next_at, sent_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.Kind, m.To, m.Locale, data, m.MessageID, string(m.Status), m.Attempts, m.LastError,
-		micros(m.CreatedAt), micros(m.NextAt), micros(m.SentAt)).Scan(&m.ID)
-	return mapErr(err)
+		micros(m.CreatedAt), micros(m.NextAt), micros(m.SentAt)).Scan(&id)
+	return id, mapErr(err)
 }
 
 // ClaimMail leases due mails: one statement on the single writer connection,
