@@ -49,7 +49,8 @@ func duEnv(db, smtpURL string) map[string]string {
 		"ACCOUNTD_DASHBOARD_URL": "https://dash.example.com",
 		// Many registrations and reset requests from one IP: the per-IP
 		// limits are not under test here.
-		"ACCOUNTD_RATE_LIMITS": "off",
+		"ACCOUNTD_RATE_LIMITS":  "off",
+		"ACCOUNTD_MAIL_WORKERS": strconv.Itoa(duWorkers),
 	}
 	if duLease != "" {
 		env["ACCOUNTD_MAIL_LEASE"] = duLease
@@ -59,6 +60,10 @@ func duEnv(db, smtpURL string) map[string]string {
 	}
 	return env
 }
+
+// duWorkers is how many mail workers each node runs: at most that many
+// emails are in flight when a node dies.
+const duWorkers = 4
 
 // duLeaseDuration is the claim lease the nodes run with.
 func duLeaseDuration(t *testing.T) time.Duration {
@@ -592,9 +597,11 @@ func TestMailSurvivesSIGKILL(t *testing.T) {
 			duCheckToken(t, n2, r.email, m.Token)
 		}
 	}
-	if resends != 1 {
-		t.Errorf("%d emails arrived twice, want exactly 1: the one the server accepted as the node died goes out again "+
-			"(with its Message-ID), and no other", resends)
+	// The email the server accepted as the node died goes out again, with
+	// its Message-ID; so may one in flight on each other worker, no more.
+	if resends < 1 || resends > duWorkers {
+		t.Errorf("%d emails arrived twice, want from 1 (the one the server accepted as the node died) "+
+			"to %d (one per mail worker in flight)", resends, duWorkers)
 	}
 	for email := range registered {
 		if distinct[email] != answers[email]+lateMails[email] {
