@@ -174,10 +174,11 @@ func (b *bench) spec(c int, next func(int) (call, bool)) loadSpec {
 	return loadSpec{base: b.cfg.url, concurrency: c, duration: b.cfg.duration, max: b.cfg.max, next: next}
 }
 
-// observed stops watching accountd's memory and stamps the row with the
-// peak and the load average at the run's start.
-func (b *bench) observed(r *Row, load string, rss *rssWatch) {
-	r.PeakRSSMiB, r.StartRSSMiB = rss.stop()
+// observed stops watching accountd and stamps the row with its peak
+// memory and CPU time, and the load average at the run's start.
+func (b *bench) observed(r *Row, load string, w *procWatch) {
+	u := w.stop()
+	r.PeakRSSMiB, r.StartRSSMiB, r.CPUSeconds = u.peakMiB, u.startMiB, u.cpuSeconds
 	if load != "" {
 		r.Note = joinNote(r.Note, "load "+load)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,26 +82,35 @@ func statusKiB(pid int, field string) (int64, error) {
 	return strconv.ParseInt(f[0], 10, 64)
 }
 
-// rssWatch follows the resident memory of the accountd process during one
-// run. It resets the kernel's high-water mark (VmHWM) at the start by
-// writing 5 to /proc/<pid>/clear_refs, so VmHWM afterwards is the peak of
-// this run; it also samples VmRSS every 50 ms in case the reset is refused.
-type rssWatch struct {
-	pid    int
-	reset  bool
-	start  int64 // KiB at the start
-	peak   atomic.Int64
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+// procWatch follows the accountd process during one run: its resident
+// memory and the CPU time it uses. It resets the kernel's high-water mark
+// (VmHWM) at the start by writing 5 to /proc/<pid>/clear_refs, so VmHWM
+// afterwards is the peak of this run; it also samples VmRSS every 50 ms in
+// case the reset is refused.
+type procWatch struct {
+	pid      int
+	reset    bool
+	start    int64   // KiB at the start
+	cpuStart float64 // CPU seconds at the start
+	peak     atomic.Int64
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
-// watchRSS starts watching pid; nil when pid is 0.
-func watchRSS(pid int) *rssWatch {
+// procUsage is what a procWatch saw.
+type procUsage struct {
+	peakMiB, startMiB float64
+	cpuSeconds        float64 // user and system time of the process during the run
+}
+
+// watchProc starts watching pid; nil when pid is 0.
+func watchProc(pid int) *procWatch {
 	if pid == 0 {
 		return nil
 	}
-	w := &rssWatch{pid: pid}
+	w := &procWatch{pid: pid}
 	w.start, _ = statusKiB(pid, "VmRSS")
+	w.cpuStart, _ = cpuSeconds(pid)
 	w.reset = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
@@ -121,13 +131,13 @@ func watchRSS(pid int) *rssWatch {
 	return w
 }
 
-// stop ends the watch and returns the peak resident memory in MiB (VmHWM
-// when it was reset at the start, else the highest sample) and the resident
-// memory at the start: memory the Go runtime has not yet given back from an
-// earlier run counts in the peak.
-func (w *rssWatch) stop() (peak, start float64) {
+// stop ends the watch. The peak is VmHWM when it was reset at the start,
+// else the highest sample; the resident memory at the start is given too,
+// since the Go runtime gives memory back slowly and a run inherits what the
+// one before it used.
+func (w *procWatch) stop() procUsage {
 	if w == nil {
-		return 0, 0
+		return procUsage{}
 	}
 	w.cancel()
 	w.wg.Wait()
@@ -135,7 +145,41 @@ func (w *rssWatch) stop() (peak, start float64) {
 	if hwm, err := statusKiB(w.pid, "VmHWM"); err == nil && w.reset {
 		kb = max(kb, hwm)
 	}
-	return float64(kb) / 1024, float64(w.start) / 1024
+	u := procUsage{peakMiB: float64(kb) / 1024, startMiB: float64(w.start) / 1024}
+	if cpu, err := cpuSeconds(w.pid); err == nil && w.cpuStart > 0 {
+		u.cpuSeconds = cpu - w.cpuStart
+	}
+	return u
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
+// Linux architecture Go supports.
+const clockTicks = 100
+
+// cpuSeconds returns the user and system CPU time of a process.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(string(b))
+}
+
+// parseStatCPU reads utime and stime, fields 14 and 15 of /proc/<pid>/stat;
+// the command name (field 2) may hold spaces and parentheses, so the count
+// starts after its last ")".
+func parseStatCPU(stat string) (float64, error) {
+	i := strings.LastIndexByte(stat, ')')
+	f := strings.Fields(stat[i+1:])
+	if i < 0 || len(f) < 13 {
+		return 0, errors.New("/proc/<pid>/stat: unexpected format")
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("/proc/<pid>/stat: unexpected format")
+	}
+	return float64(utime+stime) / clockTicks, nil
 }
 
 // queuedMail reads accountd_mail_queued from accountd's /metrics.

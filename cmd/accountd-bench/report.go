@@ -37,7 +37,8 @@ type Row struct {
 	Limit       *Limit         `json:"limit,omitempty"`
 	Ratio       float64        `json:"ratio,omitempty"` // RPS / Limit.PerSecond
 	PeakRSSMiB  float64        `json:"peak_rss_mib,omitempty"`
-	StartRSSMiB float64        `json:"start_rss_mib,omitempty"` // resident memory when the run began
+	StartRSSMiB float64        `json:"start_rss_mib,omitempty"`  // resident memory when the run began
+	CPUSeconds  float64        `json:"accountd_cpu_s,omitempty"` // accountd's user+system time during the run
 	Enum        *Enum          `json:"enum,omitempty"`
 	Mail        *MailResult    `json:"mail,omitempty"`
 	Note        string         `json:"note,omitempty"`
@@ -192,6 +193,13 @@ func (r Row) notes() string {
 			s += fmt.Sprintf("; requests paced at %s/s", rate(m.PacedRate))
 		}
 		parts = append(parts, s+"; latency is request → SMTP acceptance")
+	}
+	if r.CPUSeconds > 0 && r.Seconds > 0 {
+		s := fmt.Sprintf("accountd busy %.2f cores", r.CPUSeconds/r.Seconds)
+		if ok := r.Requests - r.Errors; ok > 0 {
+			s += fmt.Sprintf(", %s ms CPU/request", ms(1000*r.CPUSeconds/float64(ok)))
+		}
+		parts = append(parts, s)
 	}
 	if l := r.Limit; l != nil && l.Before > 0 {
 		parts = append(parts, fmt.Sprintf("%s %s/s before, %s/s after", l.Name, rate(l.Before), rate(l.After)))

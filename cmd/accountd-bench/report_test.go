@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,27 @@ func TestBracket(t *testing.T) {
 	r.withLimit(l)
 	if r.Ratio != 0.8 || !strings.Contains(r.notes(), "hash-bound 40.0/s before, 30.0/s after") {
 		t.Errorf("row with the bracket: ratio %v, notes %q; want 0.8 and both figures", r.Ratio, r.notes())
+	}
+}
+
+func TestParseStatCPU(t *testing.T) {
+	// A command name with a space and a parenthesis, utime 250, stime 50.
+	stat := "1234 (acc ount) d) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 8 0 100 2000000 3000"
+	got, err := parseStatCPU(stat)
+	if err != nil || got != 3 {
+		t.Errorf("parseStatCPU() = %v, %v; want 3 seconds", got, err)
+	}
+	if _, err := parseStatCPU("garbage"); err == nil {
+		t.Error("parseStatCPU(garbage) error = nil, want one")
+	}
+	if got, err := cpuSeconds(os.Getpid()); err != nil || got < 0 {
+		t.Errorf("cpuSeconds(self) = %v, %v", got, err)
+	}
+}
+
+func TestCPUNote(t *testing.T) {
+	r := Row{Scenario: "reset-request", Requests: 2000, Seconds: 10, CPUSeconds: 15, Statuses: map[string]int{"204": 2000}}
+	if want := "accountd busy 1.50 cores, 7.50 ms CPU/request"; !strings.Contains(r.notes(), want) {
+		t.Errorf("notes() = %q, want it to contain %q", r.notes(), want)
 	}
 }

@@ -43,7 +43,7 @@ func (b *bench) resetRequest(ctx context.Context, c int) Row {
 		return l
 	}
 	before := floor()
-	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	load, rss := loadAverage(), watchProc(b.cfg.pid)
 	res := drive(ctx, b.spec(c, func(i int) (call, bool) { return b.resetCall(i), true }))
 	r := summarize("reset-request", c, res, http.StatusNoContent)
 	b.observed(&r, load, rss)
@@ -55,7 +55,7 @@ func (b *bench) resetRequest(ctx context.Context, c int) Row {
 // before.
 func (b *bench) login(ctx context.Context, c int) Row {
 	before := b.hashBound(ctx)
-	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	load, rss := loadAverage(), watchProc(b.cfg.pid)
 	res := drive(ctx, b.spec(c, func(i int) (call, bool) {
 		return call{kind: "known", method: "POST", path: "/api/v2/login/",
 			body: loginBody(b.known[i%len(b.known)], b.cfg.password)}, true
@@ -73,7 +73,7 @@ func (b *bench) login(ctx context.Context, c int) Row {
 // all (timed), until -duration of completes.
 func (b *bench) complete(ctx context.Context, c int) Row {
 	before := b.hashBound(ctx)
-	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	load, rss := loadAverage(), watchProc(b.cfg.pid)
 	var all loadResult
 	missing, rounds := 0, 0
 	for all.elapsed < b.cfg.duration && (b.cfg.max == 0 || len(all.samples) < b.cfg.max) && ctx.Err() == nil {
@@ -175,7 +175,7 @@ func (b *bench) enumTiming(ctx context.Context, c int) []Row {
 
 func (b *bench) enumRun(ctx context.Context, name string, c, want int, spec loadSpec) Row {
 	b.settle(ctx)
-	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	load, rss := loadAverage(), watchProc(b.cfg.pid)
 	res := drive(ctx, spec)
 	r := summarize(name, c, res, want)
 	r.Enum = enumOf(res)
@@ -279,7 +279,7 @@ func (b *bench) mailRun(ctx context.Context, name string, c int, rate float64) R
 			mu.Unlock()
 		}
 	}
-	load, rss := loadAverage(), watchRSS(b.cfg.pid)
+	load, rss := loadAverage(), watchProc(b.cfg.pid)
 	res := drive(ctx, spec)
 	loadEnd := time.Now()
 	marks := b.sink.waitMarks(ctx, len(sent), 15*time.Second, b.cfg.drainTimeout)
