@@ -179,6 +179,9 @@ func (b *bench) spec(c int, next func(int) (call, bool)) loadSpec {
 func (b *bench) observed(r *Row, load string, w *procWatch) {
 	u := w.stop()
 	r.PeakRSSMiB, r.StartRSSMiB, r.CPUSeconds = u.peakMiB, u.startMiB, u.cpuSeconds
+	if u.wallSeconds > 0 {
+		r.CPUCores = u.cpuSeconds / u.wallSeconds
+	}
 	if load != "" {
 		r.Note = joinNote(r.Note, "load "+load)
 	}

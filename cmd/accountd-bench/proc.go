@@ -92,6 +92,7 @@ type procWatch struct {
 	reset    bool
 	start    int64   // KiB at the start
 	cpuStart float64 // CPU seconds at the start
+	began    time.Time
 	peak     atomic.Int64
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -100,7 +101,8 @@ type procWatch struct {
 // procUsage is what a procWatch saw.
 type procUsage struct {
 	peakMiB, startMiB float64
-	cpuSeconds        float64 // user and system time of the process during the run
+	cpuSeconds        float64 // user and system time of the process during the watch
+	wallSeconds       float64 // how long the watch lasted
 }
 
 // watchProc starts watching pid; nil when pid is 0.
@@ -108,7 +110,7 @@ func watchProc(pid int) *procWatch {
 	if pid == 0 {
 		return nil
 	}
-	w := &procWatch{pid: pid}
+	w := &procWatch{pid: pid, began: time.Now()}
 	w.start, _ = statusKiB(pid, "VmRSS")
 	w.cpuStart, _ = cpuSeconds(pid)
 	w.reset = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
@@ -145,7 +147,8 @@ func (w *procWatch) stop() procUsage {
 	if hwm, err := statusKiB(w.pid, "VmHWM"); err == nil && w.reset {
 		kb = max(kb, hwm)
 	}
-	u := procUsage{peakMiB: float64(kb) / 1024, startMiB: float64(w.start) / 1024}
+	u := procUsage{peakMiB: float64(kb) / 1024, startMiB: float64(w.start) / 1024,
+		wallSeconds: time.Since(w.began).Seconds()}
 	if cpu, err := cpuSeconds(w.pid); err == nil && w.cpuStart > 0 {
 		u.cpuSeconds = cpu - w.cpuStart
 	}

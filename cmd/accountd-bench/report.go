@@ -39,6 +39,7 @@ type Row struct {
 	PeakRSSMiB  float64        `json:"peak_rss_mib,omitempty"`
 	StartRSSMiB float64        `json:"start_rss_mib,omitempty"`  // resident memory when the run began
 	CPUSeconds  float64        `json:"accountd_cpu_s,omitempty"` // accountd's user+system time during the run
+	CPUCores    float64        `json:"accountd_cores,omitempty"` // CPUSeconds over the watched time, for mail-latency the wait for the emails too
 	Enum        *Enum          `json:"enum,omitempty"`
 	Mail        *MailResult    `json:"mail,omitempty"`
 	Note        string         `json:"note,omitempty"`
@@ -194,8 +195,8 @@ func (r Row) notes() string {
 		}
 		parts = append(parts, s+"; latency is request → SMTP acceptance")
 	}
-	if r.CPUSeconds > 0 && r.Seconds > 0 {
-		s := fmt.Sprintf("accountd busy %.2f cores", r.CPUSeconds/r.Seconds)
+	if r.CPUSeconds > 0 {
+		s := fmt.Sprintf("accountd busy %.2f cores", r.CPUCores)
 		if ok := r.Requests - r.Errors; ok > 0 {
 			s += fmt.Sprintf(", %s ms CPU/request", ms(1000*r.CPUSeconds/float64(ok)))
 		}

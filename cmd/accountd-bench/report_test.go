@@ -176,7 +176,8 @@ func TestParseStatCPU(t *testing.T) {
 }
 
 func TestCPUNote(t *testing.T) {
-	r := Row{Scenario: "reset-request", Requests: 2000, Seconds: 10, CPUSeconds: 15, Statuses: map[string]int{"204": 2000}}
+	r := Row{Scenario: "reset-request", Requests: 2000, Seconds: 10, CPUSeconds: 15, CPUCores: 1.5,
+		Statuses: map[string]int{"204": 2000}}
 	if want := "accountd busy 1.50 cores, 7.50 ms CPU/request"; !strings.Contains(r.notes(), want) {
 		t.Errorf("notes() = %q, want it to contain %q", r.notes(), want)
 	}
