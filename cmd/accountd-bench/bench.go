@@ -180,7 +180,7 @@ func (b *bench) observed(r *Row, load string, w *procWatch) {
 	u := w.stop()
 	r.PeakRSSMiB, r.StartRSSMiB, r.CPUSeconds = u.peakMiB, u.startMiB, u.cpuSeconds
 	if u.wallSeconds > 0 {
-		r.CPUCores = u.cpuSeconds / u.wallSeconds
+		r.CPUCores, r.ToolCores = u.cpuSeconds/u.wallSeconds, u.toolSeconds/u.wallSeconds
 	}
 	if load != "" {
 		r.Note = joinNote(r.Note, "load "+load)

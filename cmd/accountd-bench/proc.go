@@ -92,6 +92,7 @@ type procWatch struct {
 	reset    bool
 	start    int64   // KiB at the start
 	cpuStart float64 // CPU seconds at the start
+	toolCPU  float64 // this process's CPU seconds at the start
 	began    time.Time
 	peak     atomic.Int64
 	cancel   context.CancelFunc
@@ -102,6 +103,7 @@ type procWatch struct {
 type procUsage struct {
 	peakMiB, startMiB float64
 	cpuSeconds        float64 // user and system time of the process during the watch
+	toolSeconds       float64 // the same for this tool: load, sink, and nothing else
 	wallSeconds       float64 // how long the watch lasted
 }
 
@@ -113,6 +115,7 @@ func watchProc(pid int) *procWatch {
 	w := &procWatch{pid: pid, began: time.Now()}
 	w.start, _ = statusKiB(pid, "VmRSS")
 	w.cpuStart, _ = cpuSeconds(pid)
+	w.toolCPU, _ = cpuSeconds(os.Getpid())
 	w.reset = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
@@ -149,6 +152,9 @@ func (w *procWatch) stop() procUsage {
 	}
 	u := procUsage{peakMiB: float64(kb) / 1024, startMiB: float64(w.start) / 1024,
 		wallSeconds: time.Since(w.began).Seconds()}
+	if cpu, err := cpuSeconds(os.Getpid()); err == nil && w.toolCPU > 0 {
+		u.toolSeconds = cpu - w.toolCPU
+	}
 	if cpu, err := cpuSeconds(w.pid); err == nil && w.cpuStart > 0 {
 		u.cpuSeconds = cpu - w.cpuStart
 	}

@@ -40,6 +40,7 @@ type Row struct {
 	StartRSSMiB float64        `json:"start_rss_mib,omitempty"`  // resident memory when the run began
 	CPUSeconds  float64        `json:"accountd_cpu_s,omitempty"` // accountd's user+system time during the run
 	CPUCores    float64        `json:"accountd_cores,omitempty"` // CPUSeconds over the watched time, for mail-latency the wait for the emails too
+	ToolCores   float64        `json:"tool_cores,omitempty"`     // the same for this tool (load generator and sink)
 	Enum        *Enum          `json:"enum,omitempty"`
 	Mail        *MailResult    `json:"mail,omitempty"`
 	Note        string         `json:"note,omitempty"`
@@ -199,6 +200,9 @@ func (r Row) notes() string {
 		s := fmt.Sprintf("accountd busy %.2f cores", r.CPUCores)
 		if ok := r.Requests - r.Errors; ok > 0 {
 			s += fmt.Sprintf(", %s ms CPU/request", ms(1000*r.CPUSeconds/float64(ok)))
+		}
+		if r.ToolCores > 0 {
+			s += fmt.Sprintf("; the tool %.2f cores", r.ToolCores)
 		}
 		parts = append(parts, s)
 	}

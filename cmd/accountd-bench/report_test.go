@@ -176,9 +176,9 @@ func TestParseStatCPU(t *testing.T) {
 }
 
 func TestCPUNote(t *testing.T) {
-	r := Row{Scenario: "reset-request", Requests: 2000, Seconds: 10, CPUSeconds: 15, CPUCores: 1.5,
+	r := Row{Scenario: "reset-request", Requests: 2000, Seconds: 10, CPUSeconds: 15, CPUCores: 1.5, ToolCores: 0.4,
 		Statuses: map[string]int{"204": 2000}}
-	if want := "accountd busy 1.50 cores, 7.50 ms CPU/request"; !strings.Contains(r.notes(), want) {
+	if want := "accountd busy 1.50 cores, 7.50 ms CPU/request; the tool 0.40 cores"; !strings.Contains(r.notes(), want) {
 		t.Errorf("notes() = %q, want it to contain %q", r.notes(), want)
 	}
 }

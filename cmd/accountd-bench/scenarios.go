@@ -32,7 +32,7 @@ func (b *bench) resetCall(i int) call {
 }
 
 // resetRequest measures POST /api/v2/resetpassword/ against the HTTP floor
-// measured just before at the same concurrency.
+// at the same concurrency, measured before and after it.
 func (b *bench) resetRequest(ctx context.Context, c int) Row {
 	floor := func() Limit {
 		b.settle(ctx)
@@ -51,8 +51,8 @@ func (b *bench) resetRequest(ctx context.Context, c int) Row {
 	return r
 }
 
-// login measures successful logins against the hash bound measured just
-// before.
+// login measures successful logins against the hash bound, measured
+// before and after them.
 func (b *bench) login(ctx context.Context, c int) Row {
 	before := b.hashBound(ctx)
 	load, rss := loadAverage(), watchProc(b.cfg.pid)
@@ -81,17 +81,11 @@ func (b *bench) complete(ctx context.Context, c int) Row {
 		if b.cfg.max > 0 {
 			want = want[:min(len(want), b.cfg.max-len(all.samples))]
 		}
-		tokens, err := b.resetTokens(ctx, want)
+		res, lost, err := b.completeRound(ctx, c, b.cfg.duration-all.elapsed, want)
 		if err != nil {
 			return Row{Scenario: "complete", Concurrency: c, Note: err.Error()}
 		}
-		missing += len(want) - len(tokens)
-		rounds++
-		res := drive(ctx, loadSpec{base: b.cfg.url, concurrency: c, duration: b.cfg.duration - all.elapsed,
-			max: len(tokens), next: func(i int) (call, bool) {
-				return call{kind: "known", method: "POST", path: "/api/v2/resetpassword/complete/",
-					body: completeBody(tokens[i], b.cfg.password)}, true
-			}})
+		missing, rounds = missing+lost, rounds+1
 		all.elapsed += res.elapsed
 		all.samples = append(all.samples, res.samples...)
 	}
@@ -103,6 +97,21 @@ func (b *bench) complete(ctx context.Context, c int) Row {
 	b.observed(&r, load, rss)
 	r.withLimit(bracket(before, b.hashBound(ctx)))
 	return r
+}
+
+// completeRound gets a reset token for each address and completes them,
+// for d at most; it returns the completes and how many tokens never came.
+func (b *bench) completeRound(ctx context.Context, c int, d time.Duration, emails []string) (loadResult, int, error) {
+	tokens, err := b.resetTokens(ctx, emails)
+	if err != nil {
+		return loadResult{}, 0, err
+	}
+	res := drive(ctx, loadSpec{base: b.cfg.url, concurrency: c, duration: d, max: len(tokens),
+		next: func(i int) (call, bool) {
+			return call{kind: "known", method: "POST", path: "/api/v2/resetpassword/complete/",
+				body: completeBody(tokens[i], b.cfg.password)}, true
+		}})
+	return res, len(emails) - len(tokens), nil
 }
 
 // hashBound measures the hash bound once accountd is idle.
@@ -173,6 +182,7 @@ func (b *bench) enumTiming(ctx context.Context, c int) []Row {
 	}
 }
 
+// enumRun runs one comparison of known and unknown addresses.
 func (b *bench) enumRun(ctx context.Context, name string, c, want int, spec loadSpec) Row {
 	b.settle(ctx)
 	load, rss := loadAverage(), watchProc(b.cfg.pid)
@@ -184,8 +194,8 @@ func (b *bench) enumRun(ctx context.Context, name string, c, want int, spec load
 	return r
 }
 
-// enumSlot is one request of an enum-timing run: which kind, and the how
-// many-th of its kind.
+// enumSlot is one request of an enum-timing run: its kind, and its place
+// among the requests of that kind.
 type enumSlot struct {
 	known bool
 	n     int
