@@ -51,16 +51,16 @@ func Open(path string) (*DB, error) {
 		esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 		return "file:" + esc + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn("immediate"))
+	wc, err := newCachingConnector(dsn("immediate"))
 	if err != nil {
 		return nil, err
 	}
+	rc, err := newCachingConnector(dsn("deferred"))
+	if err != nil {
+		return nil, err
+	}
+	w, r := sql.OpenDB(wc), sql.OpenDB(rc)
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", dsn("deferred"))
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
 	r.SetMaxOpenConns(8)
 	db := &DB{w: w, r: r, batch: newBatcher(w)}
 	if err := w.Ping(); err != nil {

@@ -120,3 +120,15 @@ func BenchmarkTokenByHash(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMailStatsBacklog is one /metrics scrape's query while 100,000
+// mails wait in the queue.
+func BenchmarkMailStatsBacklog(b *testing.B) {
+	s := benchStore(b)
+	benchFill(b, s, 0, 100_000, false)
+	for b.Loop() {
+		if _, err := s.MailStats(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
