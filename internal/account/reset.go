@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -41,51 +42,103 @@ func (s *Service) ResolveMail(ctx context.Context, m Mail) (Mail, error) {
 	if m.Kind != MailResetRequest {
 		return m, nil
 	}
-	c := Client{IP: m.Data["ip"], UserAgent: m.Data["user_agent"], Locale: m.Locale}
+	var out Mail
 	err := s.store.InTx(ctx, func(tx Store) error {
-		u, err := tx.UserByEmailKey(ctx, EmailKey(m.To))
-		if isNotFound(err) || err == nil && u.Deleted() {
-			m, err = s.noAccountMail(ctx, tx, m)
-			if err != nil {
-				return err
-			}
-			detail := "no active account"
-			if m.Status != MailSuppressed {
-				detail += "; notice sent"
-			}
-			if err := s.event(ctx, tx, "reset_requested", 0, m.To, c, detail); err != nil {
-				return err
-			}
-			return tx.UpdateMail(ctx, m)
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.LockUser(ctx, u.ID); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, "reset_requested", u.ID, u.Email, c, ""); err != nil {
-			return err
-		}
-		now := s.clock()
-		n, err := tx.CountResetTokens(ctx, u.ID, now.Add(-resetCapWindow))
-		if err != nil {
-			return err
-		}
-		if n >= s.cfg.ResetEmailsPerHour {
-			m.Status = MailSuppressed
-			if err := s.event(ctx, tx, "reset_suppressed", u.ID, u.Email, c, "per-address cap reached"); err != nil {
-				return err
-			}
-			return tx.UpdateMail(ctx, m)
-		}
-		m, err = s.resetMail(ctx, tx, u, m, now)
-		if err != nil {
-			return err
-		}
-		return tx.UpdateMail(ctx, m)
+		var err error
+		out, err = s.resolveIn(ctx, tx, m)
+		return err
 	})
-	return m, err
+	if err != nil {
+		return m, err
+	}
+	return out, nil
+}
+
+// ResolveMails resolves the reset requests among a claimed batch, as
+// ResolveMail does, in one transaction: one commit for the batch rather than
+// one per mail, which on SQLite's single writer bounds how fast the queue
+// drains. The requests are resolved in address order, so nodes whose batches
+// share accounts lock them in the same order. If the batch fails, each
+// request is resolved on its own, so one bad mail cannot hold back the rest.
+// Mails of other kinds come back unchanged; a mail whose error is not nil
+// comes back as it was given.
+func (s *Service) ResolveMails(ctx context.Context, ms []Mail) ([]Mail, []error) {
+	out, errs := slices.Clone(ms), make([]error, len(ms))
+	var todo []int // indexes of the reset requests, in address order
+	for i, m := range ms {
+		if m.Kind == MailResetRequest {
+			todo = append(todo, i)
+		}
+	}
+	slices.SortStableFunc(todo, func(a, b int) int { return strings.Compare(EmailKey(ms[a].To), EmailKey(ms[b].To)) })
+	if len(todo) > 1 {
+		resolved := make([]Mail, len(todo))
+		err := s.store.InTx(ctx, func(tx Store) error {
+			for j, i := range todo {
+				var err error
+				if resolved[j], err = s.resolveIn(ctx, tx, ms[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			for j, i := range todo {
+				out[i] = resolved[j]
+			}
+			return out, errs
+		}
+	}
+	for _, i := range todo {
+		out[i], errs[i] = s.ResolveMail(ctx, ms[i])
+	}
+	return out, errs
+}
+
+// resolveIn is ResolveMail's work within tx.
+func (s *Service) resolveIn(ctx context.Context, tx Store, m Mail) (Mail, error) {
+	c := Client{IP: m.Data["ip"], UserAgent: m.Data["user_agent"], Locale: m.Locale}
+	u, err := tx.UserByEmailKey(ctx, EmailKey(m.To))
+	if isNotFound(err) || err == nil && u.Deleted() {
+		m, err = s.noAccountMail(ctx, tx, m)
+		if err != nil {
+			return m, err
+		}
+		detail := "no active account"
+		if m.Status != MailSuppressed {
+			detail += "; notice sent"
+		}
+		if err := s.event(ctx, tx, "reset_requested", 0, m.To, c, detail); err != nil {
+			return m, err
+		}
+		return m, tx.UpdateMail(ctx, m)
+	}
+	if err != nil {
+		return m, err
+	}
+	if err := tx.LockUser(ctx, u.ID); err != nil {
+		return m, err
+	}
+	if err := s.event(ctx, tx, "reset_requested", u.ID, u.Email, c, ""); err != nil {
+		return m, err
+	}
+	now := s.clock()
+	n, err := tx.CountResetTokens(ctx, u.ID, now.Add(-resetCapWindow))
+	if err != nil {
+		return m, err
+	}
+	if n >= s.cfg.ResetEmailsPerHour {
+		m.Status = MailSuppressed
+		if err := s.event(ctx, tx, "reset_suppressed", u.ID, u.Email, c, "per-address cap reached"); err != nil {
+			return m, err
+		}
+		return m, tx.UpdateMail(ctx, m)
+	}
+	m, err = s.resetMail(ctx, tx, u, m, now)
+	if err != nil {
+		return m, err
+	}
+	return m, tx.UpdateMail(ctx, m)
 }
 
 // noAccountMail turns a reset request for an address without an account
@@ -144,20 +197,29 @@ func (s *Service) resetMail(ctx context.Context, tx Store, u User, m Mail, now t
 	return m, nil
 }
 
-// MailDelivered records the audit event of a reset email's delivery.
-func (s *Service) MailDelivered(ctx context.Context, m Mail, sendErr error, dead bool) {
+// RecordDelivery writes a mail back after a delivery attempt (sendErr nil
+// for success; dead when it will not be tried again) together with, for a
+// reset email, the audit event of the attempt: one transaction, so one
+// commit per email sent.
+func (s *Service) RecordDelivery(ctx context.Context, m Mail, sendErr error, dead bool) error {
 	if m.Kind != MailResetLink {
-		return
+		return s.store.UpdateMail(ctx, m)
 	}
-	c := Client{IP: m.Data["ip"], UserAgent: m.Data["user_agent"]}
+	typ, detail := "reset_sent", ""
 	switch {
 	case sendErr == nil:
-		_ = s.event(ctx, s.store, "reset_sent", 0, m.To, c, "")
 	case dead:
-		_ = s.event(ctx, s.store, "reset_delivery_failed", 0, m.To, c, "gave up")
+		typ, detail = "reset_delivery_failed", "gave up"
 	default:
-		_ = s.event(ctx, s.store, "reset_delivery_failed", 0, m.To, c, "will retry")
+		typ, detail = "reset_delivery_failed", "will retry"
 	}
+	c := Client{IP: m.Data["ip"], UserAgent: m.Data["user_agent"]}
+	return s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.UpdateMail(ctx, m); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, typ, 0, m.To, c, detail)
+	})
 }
 
 // usableReset looks up a reset token and its user and says why it cannot be

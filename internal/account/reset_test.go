@@ -211,13 +211,18 @@ func rfNewService(t *testing.T) (*account.Service, *rfLog, account.Store) {
 		t.Fatal(err)
 	}
 	log := &rfLog{}
-	st := rfRecordingStore{Store: db.Store(), log: log}
+	return rfServiceOn(t, rfRecordingStore{Store: db.Store(), log: log}), log, db.Store()
+}
+
+// rfServiceOn returns a Service on st with cheap hashing, a fixed clock and
+// a cap of three reset emails per address and hour.
+func rfServiceOn(t *testing.T, st account.Store) *account.Service {
+	t.Helper()
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	now := time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)
-	svc := account.NewService(st, hasher, account.Config{DashboardURL: "https://dash.example.com",
+	return account.NewService(st, hasher, account.Config{DashboardURL: "https://dash.example.com",
 		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 3, MailDomain: "example.com",
 		Policy: password.DefaultPolicy()}, func() time.Time { return now }, nil)
-	return svc, log, db.Store()
 }
 
 // TestRequestResetSameStoreCallsForKnownAndUnknown proves DESIGN §4: the

@@ -90,7 +90,7 @@ func clone(m account.Mail) account.Mail {
 	return m
 }
 
-// delivery is one MailDelivered call.
+// delivery is one RecordDelivery call.
 type delivery struct {
 	ID     int64
 	Status account.MailStatus
@@ -99,34 +99,56 @@ type delivery struct {
 }
 
 // testResolver resolves reset requests the way account.Service does, in
-// miniature: a known address gets a link, any other is suppressed.
+// miniature: a known address gets a link, any other is suppressed. It
+// records deliveries in the queue and in its list.
 type testResolver struct {
 	q       *memQueue
 	unknown map[string]bool
 	err     error
 
 	mu         sync.Mutex
+	batches    []int // the size of each ResolveMails batch
 	deliveries []delivery
 }
 
-func (r *testResolver) ResolveMail(ctx context.Context, m account.Mail) (account.Mail, error) {
-	if r.err != nil {
-		return m, r.err
+func (r *testResolver) ResolveMails(ctx context.Context, ms []account.Mail) ([]account.Mail, []error) {
+	r.mu.Lock()
+	r.batches = append(r.batches, len(ms))
+	r.mu.Unlock()
+	out, errs := slices.Clone(ms), make([]error, len(ms))
+	for i, m := range ms {
+		switch {
+		case m.Kind != account.MailResetRequest:
+			continue
+		case r.err != nil:
+			errs[i] = r.err
+			continue
+		case r.unknown[m.To]:
+			m.Status = account.MailSuppressed
+		default:
+			m.Kind = account.MailResetLink
+			m.Data = sampleData(account.MailResetLink)
+			m.Data["email"] = m.To
+		}
+		out[i], errs[i] = m, r.q.UpdateMail(ctx, m)
 	}
-	if r.unknown[m.To] {
-		m.Status = account.MailSuppressed
-	} else {
-		m.Kind = account.MailResetLink
-		m.Data = sampleData(account.MailResetLink)
-		m.Data["email"] = m.To
-	}
-	return m, r.q.UpdateMail(ctx, m)
+	return out, errs
 }
 
-func (r *testResolver) MailDelivered(_ context.Context, m account.Mail, err error, dead bool) {
+func (r *testResolver) RecordDelivery(ctx context.Context, m account.Mail, err error, dead bool) error {
+	if err := r.q.UpdateMail(ctx, m); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.deliveries = append(r.deliveries, delivery{m.ID, m.Status, err != nil, dead})
+	return nil
+}
+
+func (r *testResolver) batchSizes() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.batches)
 }
 
 func (r *testResolver) got() []delivery {

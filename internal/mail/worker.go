@@ -23,16 +23,20 @@ type Queue interface {
 	UpdateMail(ctx context.Context, m account.Mail) error
 }
 
-// Resolver turns a mail that is not yet concrete (kind
-// account.MailResetRequest) into a concrete mail, or into status suppressed.
-// It is implemented by account.Service; it persists its own change.
+// Resolver turns mails that are not yet concrete (kind
+// account.MailResetRequest) into concrete mails, or into status suppressed,
+// and records the outcome of each delivery attempt. account.Service
+// implements it.
 type Resolver interface {
-	ResolveMail(ctx context.Context, m account.Mail) (account.Mail, error)
-	// MailDelivered is the audit hook, called once per attempt after the
-	// mail is written back: sendErr is nil on success, and dead says the
-	// mail will not be tried again. A failure to resolve counts as a failed
-	// attempt too.
-	MailDelivered(ctx context.Context, m account.Mail, sendErr error, dead bool)
+	// ResolveMails resolves the reset requests among a claimed batch and
+	// persists the results; other mails come back unchanged. A mail whose
+	// error is not nil comes back as it was given.
+	ResolveMails(ctx context.Context, ms []account.Mail) ([]account.Mail, []error)
+	// RecordDelivery writes the mail back after an attempt, with the audit
+	// event of the attempt in the same transaction: sendErr is nil on
+	// success, and dead says the mail will not be tried again. A failure to
+	// resolve counts as a failed attempt too.
+	RecordDelivery(ctx context.Context, m account.Mail, sendErr error, dead bool) error
 }
 
 // WorkerConfig tunes a Worker. Zero values take the defaults in brackets.
@@ -173,25 +177,44 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	// started later could be sent twice. A quarter of the lease leaves room
 	// for one slow send.
 	stopAt := leaseUntil.Add(-w.cfg.Lease / 4)
+	mails, errs := w.resolve(work, mails)
 	for i, m := range mails {
 		if ctx.Err() != nil || !w.cfg.Now().Before(stopAt) {
 			w.release(work, mails[i:], leaseUntil)
 			return i, nil
 		}
-		w.process(work, m)
+		w.process(work, m, errs[i])
 	}
 	return len(mails), nil
 }
 
+// resolve resolves the reset requests among a claimed batch at once.
+func (w *Worker) resolve(ctx context.Context, mails []account.Mail) ([]account.Mail, []error) {
+	if w.resolver != nil {
+		return w.resolver.ResolveMails(ctx, mails)
+	}
+	errs := make([]error, len(mails))
+	for i, m := range mails {
+		if m.Kind == account.MailResetRequest {
+			errs[i] = fmt.Errorf("no resolver for kind %q", m.Kind)
+		}
+	}
+	return mails, errs
+}
+
 // release hands claimed but untried mails back to the queue, due now and
-// without counting the attempt that was not made. Once the lease is over
-// they are no longer ours to write; they become due by themselves.
+// without counting the attempt that was not made; a resolved reset request
+// goes back resolved, with its token. Once the lease is over they are no
+// longer ours to write; they become due by themselves.
 func (w *Worker) release(ctx context.Context, mails []account.Mail, leaseUntil time.Time) {
 	now := w.cfg.Now()
 	if !now.Before(leaseUntil) {
 		return
 	}
 	for _, m := range mails {
+		if m.Status != account.MailQueued {
+			continue // suppressed while resolving: already written
+		}
 		m.Attempts--
 		m.NextAt = now
 		if err := w.queue.UpdateMail(ctx, m); err != nil {
@@ -200,18 +223,15 @@ func (w *Worker) release(ctx context.Context, mails []account.Mail, leaseUntil t
 	}
 }
 
-// process delivers one claimed mail and records the outcome.
-func (w *Worker) process(ctx context.Context, m account.Mail) {
-	if m.Kind == account.MailResetRequest {
-		resolved, err := w.resolve(ctx, m)
-		if err != nil {
-			w.failed(ctx, m, fmt.Errorf("resolve: %w", err))
-			return
-		}
-		if resolved.Status == account.MailSuppressed {
-			return // nothing to send; the resolver saved and audited it
-		}
-		m = resolved
+// process delivers one claimed mail, resolved with resolveErr, and records
+// the outcome.
+func (w *Worker) process(ctx context.Context, m account.Mail, resolveErr error) {
+	if resolveErr != nil {
+		w.failed(ctx, m, fmt.Errorf("resolve: %w", resolveErr))
+		return
+	}
+	if m.Status == account.MailSuppressed {
+		return // nothing to send; the resolver saved and audited it
 	}
 	r, err := w.templates.Render(m.Kind, m.Locale, m.Data)
 	if err != nil {
@@ -230,28 +250,18 @@ func (w *Worker) process(ctx context.Context, m account.Mail) {
 	w.sent(ctx, m, now)
 }
 
-func (w *Worker) resolve(ctx context.Context, m account.Mail) (account.Mail, error) {
-	if w.resolver == nil {
-		return m, fmt.Errorf("no resolver for kind %q", m.Kind)
-	}
-	return w.resolver.ResolveMail(ctx, m)
-}
-
 // sent records a delivered mail.
 func (w *Worker) sent(ctx context.Context, m account.Mail, now time.Time) {
 	m.Status = account.MailSent
 	m.SentAt = now
 	m.LastError = ""
 	m.Data = blankSecrets(m.Data)
-	if err := w.record(ctx, m); err != nil {
+	if err := w.record(ctx, m, nil, false); err != nil {
 		// Delivered but not recorded: once the lease runs out it goes out
 		// again, with the same Message-ID. Better twice than never.
 		w.log.Error("mail: recording a sent mail failed", "mail_id", m.ID, "kind", m.Kind, "error", err)
 	}
 	w.log.Debug("mail: sent", "mail_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
-	if w.resolver != nil {
-		w.resolver.MailDelivered(ctx, m, nil, false)
-	}
 	if w.cfg.OnSent != nil {
 		var latency time.Duration
 		if !m.CreatedAt.IsZero() {
@@ -273,27 +283,29 @@ func (w *Worker) failed(ctx context.Context, m account.Mail, sendErr error) {
 		m.Status = account.MailQueued
 		m.NextAt = w.cfg.Now().Add(w.backoff(m.Attempts))
 	}
-	if err := w.record(ctx, m); err != nil {
+	if err := w.record(ctx, m, sendErr, dead); err != nil {
 		w.log.Error("mail: recording a failed mail failed", "mail_id", m.ID, "kind", m.Kind, "error", err)
 	}
 	// Only the error text: Data holds the link, and the link is the secret.
 	w.log.Warn("mail: delivery failed", "mail_id", m.ID, "kind", m.Kind,
 		"attempts", m.Attempts, "dead", dead, "error", m.LastError)
-	if w.resolver != nil {
-		w.resolver.MailDelivered(ctx, m, sendErr, dead)
-	}
 	if w.cfg.OnFailed != nil {
 		w.cfg.OnFailed(m.Kind, dead)
 	}
 }
 
-// record writes a mail back, retrying for about three seconds: a mail that
-// was sent but not recorded goes out again once its lease ends, so a short
-// database blip should not cost a duplicate or a minute's delay.
-func (w *Worker) record(ctx context.Context, m account.Mail) error {
+// record writes a mail back after an attempt, with its audit event,
+// retrying for about three seconds: a mail that was sent but not recorded
+// goes out again once its lease ends, so a short database blip should not
+// cost a duplicate or a minute's delay.
+func (w *Worker) record(ctx context.Context, m account.Mail, sendErr error, dead bool) error {
+	write := func() error { return w.queue.UpdateMail(ctx, m) }
+	if w.resolver != nil {
+		write = func() error { return w.resolver.RecordDelivery(ctx, m, sendErr, dead) }
+	}
 	wait := 100 * time.Millisecond
 	for try := 1; ; try++ {
-		err := w.queue.UpdateMail(ctx, m)
+		err := write()
 		if err == nil || try == 6 {
 			return err
 		}

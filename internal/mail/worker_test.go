@@ -132,7 +132,7 @@ func TestWorkerDelivers(t *testing.T) {
 		t.Errorf("stored mail (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]delivery{{m.ID, account.MailSent, false, false}}, h.resolver.got()); diff != "" {
-		t.Errorf("MailDelivered calls (-want +got):\n%s", diff)
+		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
 	}
 	if sent, failed := h.metrics(); !cmp.Equal(sent, []string{"reset_link after 1s"}) || failed != nil {
 		t.Errorf("metrics: sent %q, failed %q", sent, failed)
@@ -159,7 +159,37 @@ func TestWorkerResolvesResetRequests(t *testing.T) {
 		t.Errorf("unknown address: status %q, want suppressed", got.Status)
 	}
 	if diff := cmp.Diff([]delivery{{known.ID, account.MailSent, false, false}}, h.resolver.got()); diff != "" {
-		t.Errorf("MailDelivered calls (-want +got):\n%s", diff)
+		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
+	}
+	if got := h.resolver.batchSizes(); !cmp.Equal(got, []int{2}) {
+		t.Errorf("ResolveMails batch sizes = %v, want the claimed batch at once: [2]", got)
+	}
+}
+
+// A reset request resolved with its batch but not yet sent when the worker
+// stops goes back to the queue resolved, so the token made for it is the
+// one sent later, not a second one.
+func TestWorkerReleasesResolvedRequests(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := newHarness(t, smtptest.Config{}, func(s Sender) Sender {
+		return senderFunc(func(c context.Context, m Message) error {
+			cancel()
+			return s.Send(c, m)
+		})
+	})
+	h.resetLink("ada@example.com")
+	req := h.q.add(account.Mail{Kind: account.MailResetRequest, To: "bob@example.com",
+		Data: map[string]string{"ip": "203.0.113.7"}, NextAt: h.clock.Now()})
+	if n, err := h.w.RunOnce(ctx); n != 1 || err != nil {
+		t.Fatalf("RunOnce() = %d, %v; want 1, nil", n, err)
+	}
+	h.srv.Wait()
+	got := h.q.get(t, req.ID)
+	if got.Kind != account.MailResetLink || got.Status != account.MailQueued || got.Attempts != 0 ||
+		!got.NextAt.Equal(h.clock.Now()) {
+		t.Errorf("released request: kind %q status %q attempts %d next %v; want reset_link queued 0 now",
+			got.Kind, got.Status, got.Attempts, got.NextAt)
 	}
 }
 
@@ -201,7 +231,7 @@ func TestWorkerRetriesUntilServerIsBack(t *testing.T) {
 	}
 	want := []delivery{{m.ID, account.MailQueued, true, false}, {m.ID, account.MailSent, false, false}}
 	if diff := cmp.Diff(want, h.resolver.got()); diff != "" {
-		t.Errorf("MailDelivered calls (-want +got):\n%s", diff)
+		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
 	}
 	if _, failed := h.metrics(); !cmp.Equal(failed, []string{"reset_link dead=false"}) {
 		t.Errorf("OnFailed calls = %q", failed)
@@ -233,7 +263,7 @@ func TestWorkerPermanentFailureDoesNotBlockBatch(t *testing.T) {
 	}
 	want := []delivery{{gone.ID, account.MailDead, true, true}, {ada.ID, account.MailSent, false, false}}
 	if diff := cmp.Diff(want, h.resolver.got()); diff != "" {
-		t.Errorf("MailDelivered calls (-want +got):\n%s", diff)
+		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
 	}
 }
 
@@ -279,7 +309,7 @@ func TestWorkerResolveErrorRetries(t *testing.T) {
 		t.Errorf("status %q, last error %q; want queued with the cause", got.Status, got.LastError)
 	}
 	if diff := cmp.Diff([]delivery{{m.ID, account.MailQueued, true, false}}, h.resolver.got()); diff != "" {
-		t.Errorf("MailDelivered calls (-want +got):\n%s", diff)
+		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
 	}
 }
 
