@@ -1,7 +1,7 @@
 // Package postgres implements account.Store on PostgreSQL (github.com/jackc/pgx/v5
 // with a pgxpool pool), with its schema in embedded, numbered migrations. It is
 // the backend for running several accountd nodes on one database. It imports
-// only the account package of this project.
+// only the account and groupcommit packages of this project.
 package postgres
 
 import (
@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/groupcommit"
 )
 
 //go:embed migrations/*.sql
@@ -45,8 +46,12 @@ const (
 
 // DB is an open PostgreSQL database: a pool of connections.
 type DB struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	batch *groupcommit.Batcher[*account.Mail]
 }
+
+// maxBatch bounds how many queued mails share one transaction.
+const maxBatch = 128
 
 // Open connects to the database at url (postgres://… or key=value form) and
 // checks that it answers. The URL may set pool_max_conns and connect_timeout;
@@ -72,12 +77,17 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("open %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port,
 			cfg.ConnConfig.Database, err)
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool}
+	db.batch = groupcommit.New(maxBatch, db.insertMails)
+	return db, nil
 }
 
 // Close closes every connection of the pool, waiting for those in use to be
 // released.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() {
+	db.batch.Close()
+	db.pool.Close()
+}
 
 // Store returns the account.Store on this database.
 func (db *DB) Store() *Store { return &Store{db: db, q: db.pool} }

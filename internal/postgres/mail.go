@@ -44,18 +44,67 @@ func encodeData(d map[string]string) (string, error) {
 	return string(b), err
 }
 
-// EnqueueMail inserts a mail into the outbox and sets its ID.
-func (s *Store) EnqueueMail(ctx context.Context, m *account.Mail) error {
+const insertMailSQL = `INSERT INTO mail_outbox (kind, recipient, locale, data,
+	message_id, status, attempts, last_error, created_at, next_at, sent_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`
+
+func insertMailArgs(m *account.Mail) ([]any, error) {
 	data, err := encodeData(m.Data)
+	if err != nil {
+		return nil, err
+	}
+	return []any{m.Kind, m.To, m.Locale, data, m.MessageID, string(m.Status), m.Attempts, m.LastError,
+		tstz(m.CreatedAt), tstz(m.NextAt), tstz(m.SentAt)}, nil
+}
+
+// EnqueueMail inserts a mail into the outbox and sets its ID. Outside a
+// transaction it goes through the batcher, which commits concurrent
+// enqueues together.
+func (s *Store) EnqueueMail(ctx context.Context, m *account.Mail) error {
+	if !s.inTx {
+		return s.db.batch.Do(ctx, m)
+	}
+	args, err := insertMailArgs(m)
 	if err != nil {
 		return err
 	}
-	err = s.q.QueryRow(ctx, `INSERT INTO mail_outbox (kind, recipient, locale, data,
-		message_id, status, attempts, last_error, created_at, next_at, sent_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		m.Kind, m.To, m.Locale, data, m.MessageID, string(m.Status), m.Attempts, m.LastError,
-		tstz(m.CreatedAt), tstz(m.NextAt), tstz(m.SentAt)).Scan(&m.ID)
-	return mapErr(err)
+	return mapErr(s.q.QueryRow(ctx, insertMailSQL, args...).Scan(&m.ID))
+}
+
+// batchTimeout bounds one batch of inserts; the batch runs on no caller's
+// context (groupcommit.Batcher.Do), and a database that stopped answering
+// must not hold every later enqueue.
+const batchTimeout = 5 * time.Second
+
+// insertMails inserts mails, all or none, in one round trip: a pipeline of
+// inserts with one Sync, which PostgreSQL runs as one implicit transaction.
+// It sets their ids once that has committed.
+func (db *DB) insertMails(ctx context.Context, ms []*account.Mail) error {
+	ctx, cancel := context.WithTimeout(ctx, batchTimeout)
+	defer cancel()
+	b := &pgx.Batch{}
+	for _, m := range ms {
+		args, err := insertMailArgs(m)
+		if err != nil {
+			return err
+		}
+		b.Queue(insertMailSQL, args...)
+	}
+	res := db.pool.SendBatch(ctx, b)
+	ids := make([]int64, len(ms))
+	for i := range ms {
+		if err := res.QueryRow().Scan(&ids[i]); err != nil {
+			res.Close()
+			return mapErr(err)
+		}
+	}
+	if err := res.Close(); err != nil {
+		return mapErr(err)
+	}
+	for i, m := range ms {
+		m.ID = ids[i]
+	}
+	return nil
 }
 
 // ClaimMail leases due mails. FOR UPDATE SKIP LOCKED lets several nodes'

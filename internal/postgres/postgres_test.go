@@ -324,3 +324,31 @@ func TestNegativeLimitIsNoLimit(t *testing.T) {
 		t.Errorf("APIKeys(offset -1, limit -1) = %d keys, count %d, %v, want 3, 3, nil", len(keys), n, err)
 	}
 }
+
+// An enqueue that PostgreSQL refuses (jsonb takes no NUL) fails alone: the
+// enqueues batched with it are written.
+func TestRefusedEnqueueFailsAlone(t *testing.T) {
+	t.Parallel()
+	s := migrated(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 50)
+	for i := range errs {
+		wg.Go(func() {
+			m := account.Mail{Kind: "reset_request", To: "a@example.com", MessageID: fmt.Sprintf("<%d@x>", i),
+				Status: account.MailQueued, CreatedAt: time.Now(), NextAt: time.Now()}
+			if i == 7 {
+				m.Data = map[string]string{"n": "\x00"}
+			}
+			errs[i] = s.EnqueueMail(t.Context(), &m)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (err != nil) != (i == 7) {
+			t.Errorf("enqueue %d: %v", i, err)
+		}
+	}
+	if n, err := s.CountMail(t.Context(), "reset_request", "a@example.com", time.Time{}); err != nil || n != 49 {
+		t.Errorf("mails written = %d, %v; want 49", n, err)
+	}
+}

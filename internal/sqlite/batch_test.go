@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/groupcommit"
 )
 
 func openMigrated(t testing.TB) *DB {
@@ -30,44 +30,13 @@ func outboxMail(i int) account.Mail {
 		MessageID: "<" + time.Now().String() + ">", Status: account.MailQueued, CreatedAt: now, NextAt: now}
 }
 
-// TestConcurrentEnqueuesAreAllWritten: 200 concurrent enqueues, batched
-// into shared transactions, each get their own id and row.
-func TestConcurrentEnqueuesAreAllWritten(t *testing.T) {
-	db := openMigrated(t)
-	s := db.Store()
-	const n = 200
-	ids := make([]int64, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			m := outboxMail(i)
-			if err := s.EnqueueMail(context.Background(), &m); err != nil {
-				t.Errorf("EnqueueMail %d: %v", i, err)
-			}
-			ids[i] = m.ID
-		})
-	}
-	wg.Wait()
-	seen := map[int64]bool{}
-	for i, id := range ids {
-		if id == 0 || seen[id] {
-			t.Fatalf("mail %d got id %d, want a distinct id", i, id)
-		}
-		seen[id] = true
-		m, err := s.MailByID(context.Background(), id)
-		if err != nil || m.Data["n"] != string(rune('a'+i%26)) {
-			t.Errorf("MailByID(%d) = %v, %v, want mail %d", id, m.Data, err, i)
-		}
-	}
-}
-
 func TestEnqueueAfterCloseFails(t *testing.T) {
 	db := openMigrated(t)
 	s := db.Store()
 	db.Close()
 	m := outboxMail(0)
-	if err := s.EnqueueMail(context.Background(), &m); !errors.Is(err, errClosed) {
-		t.Errorf("EnqueueMail after Close = %v, want errClosed", err)
+	if err := s.EnqueueMail(context.Background(), &m); !errors.Is(err, groupcommit.ErrClosed) {
+		t.Errorf("EnqueueMail after Close = %v, want groupcommit.ErrClosed", err)
 	}
 }
 

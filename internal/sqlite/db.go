@@ -1,6 +1,6 @@
 // Package sqlite implements account.Store on SQLite (modernc.org/sqlite, no
 // cgo), with its schema in embedded, numbered migrations. It imports only
-// the account package of this project.
+// the account and groupcommit packages of this project.
 package sqlite
 
 import (
@@ -19,6 +19,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/groupcommit"
 )
 
 //go:embed migrations/*.sql
@@ -35,7 +36,7 @@ const (
 // read while the writer writes).
 type DB struct {
 	w, r  *sql.DB
-	batch *batcher
+	batch *groupcommit.Batcher[*account.Mail]
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -72,7 +73,7 @@ func Open(path string) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.batch.close()
+	db.batch.Close()
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 

@@ -43,7 +43,7 @@ func encodeData(d map[string]string) (string, error) {
 // enqueues together.
 func (s *Store) EnqueueMail(ctx context.Context, m *account.Mail) error {
 	if !s.inTx {
-		return s.db.batch.enqueue(ctx, m)
+		return s.db.batch.Do(ctx, m)
 	}
 	id, err := insertMail(ctx, s.write, m)
 	if err == nil {

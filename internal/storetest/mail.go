@@ -193,6 +193,7 @@ var mailTests = []test{
 		diff(t, "MailStats()", st, account.MailStats{Queued: 2, Dead: 1, OldestQueued: at(time.Minute)})
 	}},
 	{"ConcurrentClaimsNeverShare", testConcurrentClaims},
+	{"ConcurrentEnqueuesAllWritten", testConcurrentEnqueues},
 }
 
 func testMails(t *testing.T, s account.Store) {
@@ -263,4 +264,34 @@ func testConcurrentClaims(t *testing.T, s account.Store) {
 		}
 	}
 	diff(t, "mails claimed by both workers", slices.Sorted(maps.Keys(seen)), want)
+}
+
+// testConcurrentEnqueues: 200 concurrent enqueues, which the stores batch
+// into shared transactions, each get their own id and row.
+func testConcurrentEnqueues(t *testing.T, s account.Store) {
+	const n = 200
+	ids := make([]int64, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			m := account.Mail{Kind: "reset_request", To: fmt.Sprintf("u%d@example.com", i),
+				MessageID: fmt.Sprintf("<%d@example.com>", i), Status: account.MailQueued,
+				CreatedAt: time.Now(), NextAt: time.Now()}
+			if err := s.EnqueueMail(t.Context(), &m); err != nil {
+				t.Errorf("EnqueueMail %d: %v", i, err)
+			}
+			ids[i] = m.ID
+		})
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	for i, id := range ids {
+		if id == 0 || seen[id] {
+			t.Fatalf("mail %d got id %d, want a distinct id", i, id)
+		}
+		seen[id] = true
+		if m, err := s.MailByID(t.Context(), id); err != nil || m.To != fmt.Sprintf("u%d@example.com", i) {
+			t.Errorf("MailByID(%d) = %q, %v; want mail %d", id, m.To, err, i)
+		}
+	}
 }
