@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -202,6 +203,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// One hash per core may run at once (account.Config.HashConcurrency).
+	limit := setMemoryLimit(getenv, runtime.NumCPU(), password.DefaultParams())
+	log.Info("soft memory limit", "MiB", limit>>20, "GOMEMLIMIT", getenv("GOMEMLIMIT"))
 	a, err := newApp(ctx, cfg, log, !cfg.NoMigrate)
 	if err != nil {
 		return err
