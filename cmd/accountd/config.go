@@ -76,7 +76,7 @@ func settings() []setting {
 		{"mail-from", "ACCOUNTD_MAIL_FROM", "", "the From address of emails [noreply@ the dashboard host]", str(func(c *config) *string { return &c.MailFrom })},
 		{"mail-templates", "ACCOUNTD_MAIL_TEMPLATES", "", "directory whose templates override the embedded ones", str(func(c *config) *string { return &c.MailTemplates })},
 		{"mail-max-attempts", "ACCOUNTD_MAIL_MAX_ATTEMPTS", "10", "delivery attempts before an email is marked dead", intSetting(func(c *config) *int { return &c.MailMaxAttempts })},
-		{"mail-workers", "ACCOUNTD_MAIL_WORKERS", "4", "mail workers per node, each with its own SMTP connection", intSetting(func(c *config) *int { return &c.MailWorkers })},
+		{"mail-workers", "ACCOUNTD_MAIL_WORKERS", "8", "mail workers per node, each with its own SMTP connection", intSetting(func(c *config) *int { return &c.MailWorkers })},
 		{"mail-retry-base", "ACCOUNTD_MAIL_RETRY_BASE", "5s", "wait after a failed delivery; doubles each attempt, with jitter, up to 1h", durationSetting(func(c *config) *time.Duration { return &c.MailRetryBase })},
 		{"mail-lease", "ACCOUNTD_MAIL_LEASE", "1m", "how long a node holds an email it claimed before another may (after a crash)", durationSetting(func(c *config) *time.Duration { return &c.MailLease })},
 		{"captcha-provider", "ACCOUNTD_CAPTCHA_PROVIDER", "", "recaptcha, hcaptcha, turnstile or none (none only with -dev)", str(func(c *config) *string { return &c.CaptchaProvider })},
