@@ -40,9 +40,11 @@ type app struct {
 	store        account.Store
 	svc          *account.Service
 	// workers send mail side by side, each with its own SMTP connection;
-	// the claim keeps them from sending one mail twice.
-	workers []*mailer.Worker
-	reg     *prometheus.Registry
+	// the claim keeps them from sending one mail twice. They record what
+	// they delivered through one recorder, in shared transactions.
+	workers  []*mailer.Worker
+	recorder *mailer.Recorder
+	reg      *prometheus.Registry
 }
 
 // newLogger builds the one logger, passed down from here (DESIGN §8).
@@ -98,15 +100,17 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	}, time.Now, a.wakeWorkers)
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)
+	a.recorder = mailer.NewRecorder(a.svc)
 	for range max(1, cfg.MailWorkers) {
 		sender, err := a.sender()
 		if err != nil {
+			a.recorder.Close()
 			db.Close()
 			return nil, err
 		}
 		a.workers = append(a.workers, mailer.NewWorker(a.store, a.svc, templates, sender, mailer.WorkerConfig{
 			From: from, MaxAttempts: cfg.MailMaxAttempts, BaseBackoff: cfg.MailRetryBase, Lease: cfg.MailLease,
-			Logger: log,
+			Logger: log, Recorder: a.recorder,
 			OnSent: func(kind string, latency time.Duration) {
 				sent.WithLabelValues(kind).Observe(latency.Seconds())
 			},
@@ -350,6 +354,7 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 	}
 	stopWorker()
 	wg.Wait()
+	a.recorder.Close()
 	for _, closeSender := range a.closeSenders {
 		if cerr := closeSender(); cerr != nil {
 			a.log.Warn("closing an SMTP connection", "err", cerr)

@@ -21,7 +21,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"postgres":    {"postgres", "account", "password", "groupcommit"},
 		"sqlite":      {"sqlite", "account", "password", "groupcommit"},
 		"groupcommit": {"groupcommit"},
-		"mail":        {"mail", "account", "password"},
+		"mail":        {"mail", "account", "password", "groupcommit"},
 		"web":         {"web", "account", "password", "captcha", "ratelimit"},
 		"ratelimit":   {"ratelimit"},
 		"pwned":       {"pwned"},

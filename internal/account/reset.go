@@ -197,28 +197,40 @@ func (s *Service) resetMail(ctx context.Context, tx Store, u User, m Mail, now t
 	return m, nil
 }
 
-// RecordDelivery writes a mail back after a delivery attempt (sendErr nil
-// for success; dead when it will not be tried again) together with, for a
-// reset email, the audit event of the attempt: one transaction, so one
-// commit per email sent.
-func (s *Service) RecordDelivery(ctx context.Context, m Mail, sendErr error, dead bool) error {
-	if m.Kind != MailResetLink {
-		return s.store.UpdateMail(ctx, m)
-	}
-	typ, detail := "reset_sent", ""
-	switch {
-	case sendErr == nil:
-	case dead:
-		typ, detail = "reset_delivery_failed", "gave up"
-	default:
-		typ, detail = "reset_delivery_failed", "will retry"
-	}
-	c := Client{IP: m.Data["ip"], UserAgent: m.Data["user_agent"]}
+// Delivery is the outcome of one delivery attempt of a mail.
+type Delivery struct {
+	Mail    Mail  // as it is to be written back
+	SendErr error // nil when it was sent
+	Dead    bool  // it will not be tried again
+}
+
+// RecordDeliveries writes mails back after delivery attempts together with,
+// for reset emails, the audit event of each attempt, all in one
+// transaction: the mail workers of a node record what they delivered
+// meanwhile in one commit.
+func (s *Service) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 	return s.store.InTx(ctx, func(tx Store) error {
-		if err := tx.UpdateMail(ctx, m); err != nil {
-			return err
+		for _, d := range ds {
+			if err := tx.UpdateMail(ctx, d.Mail); err != nil {
+				return err
+			}
+			if d.Mail.Kind != MailResetLink {
+				continue
+			}
+			typ, detail := "reset_sent", ""
+			switch {
+			case d.SendErr == nil:
+			case d.Dead:
+				typ, detail = "reset_delivery_failed", "gave up"
+			default:
+				typ, detail = "reset_delivery_failed", "will retry"
+			}
+			c := Client{IP: d.Mail.Data["ip"], UserAgent: d.Mail.Data["user_agent"]}
+			if err := s.event(ctx, tx, typ, 0, d.Mail.To, c, detail); err != nil {
+				return err
+			}
 		}
-		return s.event(ctx, tx, typ, 0, m.To, c, detail)
+		return nil
 	})
 }
 

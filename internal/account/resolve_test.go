@@ -155,29 +155,40 @@ func TestResolveMailsFallsBackOneByOne(t *testing.T) {
 	}
 }
 
-// RecordDelivery writes a sent reset email back and audits it in one
-// transaction.
-func TestRecordDeliveryOneTransaction(t *testing.T) {
+// RecordDeliveries writes sent mails back and audits the reset emails
+// among them, all in one transaction.
+func TestRecordDeliveriesOneTransaction(t *testing.T) {
 	ctx := context.Background()
 	svc, log, st := rfNewService(t)
-	register(t, svc, "ada@example.com")
+	register(t, svc, "ada@example.com", "bob@example.com")
 	claimAll(t, st)
-	requestResets(t, svc, "ada@example.com")
+	requestResets(t, svc, "ada@example.com", "bob@example.com")
 	got, _ := svc.ResolveMails(ctx, claimAll(t, st))
-	m := got[0]
-	m.Status, m.SentAt = account.MailSent, time.Now().UTC().Truncate(time.Microsecond)
+	var ds []account.Delivery
+	for i, m := range got {
+		m.Status, m.SentAt = account.MailSent, time.Now().UTC().Truncate(time.Microsecond)
+		d := account.Delivery{Mail: m}
+		if i == 1 {
+			m.Status, m.SentAt = account.MailDead, time.Time{}
+			d = account.Delivery{Mail: m, SendErr: errors.New("550 no such user"), Dead: true}
+		}
+		ds = append(ds, d)
+	}
 	log.take()
-	if err := svc.RecordDelivery(ctx, m, nil, false); err != nil {
+	if err := svc.RecordDeliveries(ctx, ds); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"InTx", "UpdateMail", "AddEvent"}, log.take()); diff != "" {
+	if diff := cmp.Diff([]string{"InTx", "UpdateMail", "AddEvent", "UpdateMail", "AddEvent"}, log.take()); diff != "" {
 		t.Errorf("store calls (-want +got):\n%s", diff)
 	}
-	evs, err := st.Events(ctx, account.EventFilter{EmailKey: account.EmailKey("ada@example.com"), Limit: 1})
-	if err != nil || len(evs) != 1 || evs[0].Type != "reset_sent" {
-		t.Errorf("latest event = %+v, %v; want reset_sent", evs, err)
-	}
-	if stored, err := st.MailByID(ctx, m.ID); err != nil || stored.Status != account.MailSent {
-		t.Errorf("stored mail status = %q, %v; want sent", stored.Status, err)
+	for i, want := range []string{"reset_sent", "reset_delivery_failed"} {
+		to := got[i].To
+		evs, err := st.Events(ctx, account.EventFilter{EmailKey: account.EmailKey(to), Limit: 1})
+		if err != nil || len(evs) != 1 || evs[0].Type != want {
+			t.Errorf("latest event of %s = %+v, %v; want %s", to, evs, err, want)
+		}
+		if stored, err := st.MailByID(ctx, got[i].ID); err != nil || stored.Status != ds[i].Mail.Status {
+			t.Errorf("stored mail %d status = %q, %v; want %q", i, stored.Status, err, ds[i].Mail.Status)
+		}
 	}
 }

@@ -90,7 +90,7 @@ func clone(m account.Mail) account.Mail {
 	return m
 }
 
-// delivery is one RecordDelivery call.
+// delivery is one delivery recorded through RecordDeliveries.
 type delivery struct {
 	ID     int64
 	Status account.MailStatus
@@ -135,13 +135,17 @@ func (r *testResolver) ResolveMails(ctx context.Context, ms []account.Mail) ([]a
 	return out, errs
 }
 
-func (r *testResolver) RecordDelivery(ctx context.Context, m account.Mail, err error, dead bool) error {
-	if err := r.q.UpdateMail(ctx, m); err != nil {
-		return err
+func (r *testResolver) RecordDeliveries(ctx context.Context, ds []account.Delivery) error {
+	for _, d := range ds {
+		if err := r.q.UpdateMail(ctx, d.Mail); err != nil {
+			return err
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.deliveries = append(r.deliveries, delivery{m.ID, m.Status, err != nil, dead})
+	for _, d := range ds {
+		r.deliveries = append(r.deliveries, delivery{d.Mail.ID, d.Mail.Status, d.SendErr != nil, d.Dead})
+	}
 	return nil
 }
 

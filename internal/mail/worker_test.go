@@ -132,7 +132,7 @@ func TestWorkerDelivers(t *testing.T) {
 		t.Errorf("stored mail (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]delivery{{m.ID, account.MailSent, false, false}}, h.resolver.got()); diff != "" {
-		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
+		t.Errorf("recorded deliveries (-want +got):\n%s", diff)
 	}
 	if sent, failed := h.metrics(); !cmp.Equal(sent, []string{"reset_link after 1s"}) || failed != nil {
 		t.Errorf("metrics: sent %q, failed %q", sent, failed)
@@ -159,7 +159,7 @@ func TestWorkerResolvesResetRequests(t *testing.T) {
 		t.Errorf("unknown address: status %q, want suppressed", got.Status)
 	}
 	if diff := cmp.Diff([]delivery{{known.ID, account.MailSent, false, false}}, h.resolver.got()); diff != "" {
-		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
+		t.Errorf("recorded deliveries (-want +got):\n%s", diff)
 	}
 	if got := h.resolver.batchSizes(); !cmp.Equal(got, []int{2}) {
 		t.Errorf("ResolveMails batch sizes = %v, want the claimed batch at once: [2]", got)
@@ -231,7 +231,7 @@ func TestWorkerRetriesUntilServerIsBack(t *testing.T) {
 	}
 	want := []delivery{{m.ID, account.MailQueued, true, false}, {m.ID, account.MailSent, false, false}}
 	if diff := cmp.Diff(want, h.resolver.got()); diff != "" {
-		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
+		t.Errorf("recorded deliveries (-want +got):\n%s", diff)
 	}
 	if _, failed := h.metrics(); !cmp.Equal(failed, []string{"reset_link dead=false"}) {
 		t.Errorf("OnFailed calls = %q", failed)
@@ -263,7 +263,7 @@ func TestWorkerPermanentFailureDoesNotBlockBatch(t *testing.T) {
 	}
 	want := []delivery{{gone.ID, account.MailDead, true, true}, {ada.ID, account.MailSent, false, false}}
 	if diff := cmp.Diff(want, h.resolver.got()); diff != "" {
-		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
+		t.Errorf("recorded deliveries (-want +got):\n%s", diff)
 	}
 }
 
@@ -309,7 +309,7 @@ func TestWorkerResolveErrorRetries(t *testing.T) {
 		t.Errorf("status %q, last error %q; want queued with the cause", got.Status, got.LastError)
 	}
 	if diff := cmp.Diff([]delivery{{m.ID, account.MailQueued, true, false}}, h.resolver.got()); diff != "" {
-		t.Errorf("RecordDelivery calls (-want +got):\n%s", diff)
+		t.Errorf("recorded deliveries (-want +got):\n%s", diff)
 	}
 }
 
@@ -448,3 +448,43 @@ var (
 	_ Queue    = account.Store(nil)
 	_ DevStore = account.Store(nil)
 )
+
+// Workers sharing a Recorder record every delivery, each exactly once.
+func TestWorkersShareRecorder(t *testing.T) {
+	h := newHarness(t, smtptest.Config{}, nil)
+	rec := NewRecorder(h.resolver)
+	defer rec.Close()
+	var ids []int64
+	for i := range 12 { // within what the test server buffers
+		ids = append(ids, h.resetLink(fmt.Sprintf("user%d@example.com", i)).ID)
+	}
+	var workers []*Worker
+	for range 4 {
+		workers = append(workers, NewWorker(h.q, h.resolver, loadTemplates(t, ""), newTestSender(t, h.srv.URL("")),
+			WorkerConfig{From: "accountd <noreply@accountd.test>", Now: h.clock.Now, Batch: 3, Recorder: rec}))
+	}
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Go(func() {
+			if _, err := w.RunOnce(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	recorded := map[int64]int{}
+	for _, d := range h.resolver.got() {
+		recorded[d.ID]++
+		if d.Status != account.MailSent || d.Failed {
+			t.Errorf("mail %d recorded as %q failed=%v, want sent", d.ID, d.Status, d.Failed)
+		}
+	}
+	for _, id := range ids {
+		if recorded[id] != 1 {
+			t.Errorf("mail %d recorded %d times, want once", id, recorded[id])
+		}
+		if got := h.q.get(t, id); got.Status != account.MailSent {
+			t.Errorf("mail %d stored as %q, want sent", id, got.Status)
+		}
+	}
+}
