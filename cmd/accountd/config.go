@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/password"
+
+	"github.com/accountd/accountd/internal/account"
 )
 
 // config holds every setting of accountd. Precedence: defaults < ACCOUNTD_*
@@ -38,6 +40,7 @@ type config struct {
 	KeepAPIKeysOnReset bool
 	NotifyUnknown      bool
 	DeleteGrace        time.Duration
+	MailRetention      time.Duration
 	BreachedCheck      bool
 	PasswordMinLength  int
 	BreachedURL        string
@@ -94,6 +97,7 @@ func settings() []setting {
 		{"breached-check", "ACCOUNTD_BREACHED_CHECK", "false", "refuse passwords found in a breached-password corpus (k-anonymity range protocol)", boolSetting(func(c *config) *bool { return &c.BreachedCheck })},
 		{"breached-url", "ACCOUNTD_BREACHED_URL", "https://api.pwnedpasswords.com/range/", "the range endpoint of the breached-password check", str(func(c *config) *string { return &c.BreachedURL })},
 		{"delete-grace", "ACCOUNTD_DELETE_GRACE", "720h", "how long a deleted account keeps its address before the purge erases it", durationSetting(func(c *config) *time.Duration { return &c.DeleteGrace })},
+		{"mail-retention", "ACCOUNTD_MAIL_RETENTION", "720h", "how long sent and suppressed emails stay in the outbox (accountd mail list) before the hourly purge deletes them; at least 24h", durationSetting(func(c *config) *time.Duration { return &c.MailRetention })},
 		{"rate-limits", "ACCOUNTD_RATE_LIMITS", "on", "on, or off when a proxy in front already limits", str(func(c *config) *string { return &c.RateLimits })},
 		{"trusted-proxies", "ACCOUNTD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", str(func(c *config) *string { return &c.TrustedProxies })},
 		{"cors-origins", "ACCOUNTD_CORS_ORIGINS", "", "origins allowed to call the API from a browser", str(func(c *config) *string { return &c.CORSOrigins })},
@@ -240,6 +244,9 @@ func (c *config) finish() error {
 	}
 	if c.PasswordMinLength < 1 || c.PasswordMinLength > 256 {
 		return fmt.Errorf("ACCOUNTD_PASSWORD_MIN_LENGTH: %d is not from 1 to 256", c.PasswordMinLength)
+	}
+	if c.MailRetention < account.MinMailRetention {
+		return fmt.Errorf("ACCOUNTD_MAIL_RETENTION: %s is below the minimum of %s", c.MailRetention, account.MinMailRetention)
 	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/smtptest"
 )
@@ -429,5 +431,62 @@ func TestPasswordMinLengthReachesTheService(t *testing.T) {
 	res.Body.Close()
 	if !strings.Contains(string(page), "At least 15 characters") {
 		t.Error("the confirm page does not say the minimum is 15")
+	}
+}
+
+// TestPurgeDeletesOldMail: accountd purge deletes the sent and suppressed
+// emails older than ACCOUNTD_MAIL_RETENTION and keeps the rest.
+func TestPurgeDeletesOldMail(t *testing.T) {
+	ctx := context.Background()
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_MAIL_RETENTION": "48h"}
+	db, err := openStore(ctx, &config{DatabaseURL: vars["ACCOUNTD_DATABASE_URL"]}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	want := map[string]bool{}
+	for i, m := range []struct {
+		status account.MailStatus
+		age    time.Duration
+		kept   bool
+	}{
+		{account.MailSent, 72 * time.Hour, false}, {account.MailSuppressed, 49 * time.Hour, false},
+		{account.MailSent, 47 * time.Hour, true}, {account.MailQueued, 72 * time.Hour, true},
+		{account.MailDead, 72 * time.Hour, true},
+	} {
+		mail := account.Mail{Kind: account.MailPasswordChanged, To: fmt.Sprintf("u%d@example.com", i),
+			MessageID: fmt.Sprintf("<%d@example.com>", i), Status: m.status,
+			CreatedAt: now.Add(-m.age), NextAt: now.Add(time.Hour)}
+		if err := db.store.EnqueueMail(ctx, &mail); err != nil {
+			t.Fatal(err)
+		}
+		want[mail.To] = m.kept
+	}
+	db.Close()
+
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"purge"}, env(vars), &out, &errb); err != nil {
+		t.Fatalf("purge: %v %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "deleted 2 sent or suppressed emails older than 48h0m0s") {
+		t.Errorf("purge printed %q, want it to report the 2 emails deleted", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"mail", "list"}, env(vars), &out, &errb); err != nil {
+		t.Fatalf("mail list: %v %s", err, errb.String())
+	}
+	for to, kept := range want {
+		if strings.Contains(out.String(), to) != kept {
+			t.Errorf("after purge, %s listed: %v, want %v\n%s", to, !kept, kept, out.String())
+		}
+	}
+}
+
+func TestMailRetentionBelowADayRefused(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve", "-dev", "-mail-retention", "1h"},
+		env(map[string]string{"ACCOUNTD_DATABASE_URL": filepath.Join(t.TempDir(), "a.db")}), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_MAIL_RETENTION") {
+		t.Errorf("serve with 1h retention = %v, want a refusal naming ACCOUNTD_MAIL_RETENTION", err)
 	}
 }

@@ -137,11 +137,16 @@ func purge(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	fmt.Fprintf(stdout, "purged %d accounts deleted more than %s ago\n", n, cfg.DeleteGrace)
+	n, err = a.svc.PurgeMail(ctx, cfg.MailRetention)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "deleted %d sent or suppressed emails older than %s\n", n, cfg.MailRetention)
 	return nil
 }
 
-// purgeEvery runs the purge once an hour inside serve; every node may run
-// it, the purge is idempotent.
+// purgeEvery runs the purges (deleted accounts, old outbox rows) once an
+// hour inside serve; every node may run them, they are idempotent.
 func purgeEvery(ctx context.Context, a *app, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -155,6 +160,11 @@ func purgeEvery(ctx context.Context, a *app, every time.Duration) {
 			a.log.Warn("purging deleted accounts failed", "err", err)
 		} else if n > 0 {
 			a.log.Info("purged deleted accounts", "count", n)
+		}
+		if n, err := a.svc.PurgeMail(ctx, a.cfg.MailRetention); err != nil {
+			a.log.Warn("purging old outbox rows failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("deleted old outbox rows", "count", n, "older_than", a.cfg.MailRetention.String())
 		}
 	}
 }

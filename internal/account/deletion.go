@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -33,5 +34,20 @@ func (s *Service) DeleteAccount(ctx context.Context, u User, pw string, c Client
 // many it erased.
 func (s *Service) Purge(ctx context.Context, grace time.Duration) (int, error) {
 	n, err := s.store.PurgeDeleted(ctx, s.clock().Add(-grace))
+	return n, wrapStore(err)
+}
+
+// MinMailRetention is the shortest time sent mails may be kept: the hourly
+// cap on no-account notices counts the outbox rows of the last hour.
+const MinMailRetention = 24 * time.Hour
+
+// PurgeMail deletes the sent and suppressed outbox rows older than keep
+// (their recipients' addresses with them; the audit log keeps what
+// happened) and returns how many. keep below MinMailRetention is refused.
+func (s *Service) PurgeMail(ctx context.Context, keep time.Duration) (int, error) {
+	if keep < MinMailRetention {
+		return 0, fmt.Errorf("mail retention %s is below the minimum of %s", keep, MinMailRetention)
+	}
+	n, err := s.store.PurgeMail(ctx, s.clock().Add(-keep))
 	return n, wrapStore(err)
 }

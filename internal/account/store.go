@@ -180,6 +180,9 @@ type Store interface {
 	// MailStats counts queued and dead mail and finds the oldest queued one.
 	MailStats(ctx context.Context) (MailStats, error)
 	Mails(ctx context.Context, status MailStatus, limit int) ([]Mail, error)
+	// PurgeMail deletes the sent and suppressed mails created before t and
+	// returns how many; queued and dead mails stay.
+	PurgeMail(ctx context.Context, before time.Time) (int, error)
 
 	SaveDevMail(ctx context.Context, m *DevMail) error
 	DevMails(ctx context.Context, limit int) ([]DevMail, error)

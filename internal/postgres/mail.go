@@ -233,3 +233,13 @@ func (s *Store) CountMail(ctx context.Context, kind, to string, since time.Time)
 		WHERE kind = $1 AND recipient = $2 AND created_at >= $3`, kind, to, since.UTC()).Scan(&n)
 	return n, mapErr(err)
 }
+
+// PurgeMail deletes the sent and suppressed mails created before t.
+func (s *Store) PurgeMail(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM mail_outbox
+		WHERE status IN ('sent', 'suppressed') AND created_at < $1`, before.UTC())
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -189,3 +189,14 @@ func (s *Store) CountMail(ctx context.Context, kind, to string, since time.Time)
 		WHERE kind = ? AND recipient = ? AND created_at >= ?`, kind, to, since.UnixMicro()).Scan(&n)
 	return n, mapErr(err)
 }
+
+// PurgeMail deletes the sent and suppressed mails created before t.
+func (s *Store) PurgeMail(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM mail_outbox
+		WHERE status IN ('sent', 'suppressed') AND created_at < ?`, before.UnixMicro())
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -194,6 +194,37 @@ var mailTests = []test{
 	}},
 	{"ConcurrentClaimsNeverShare", testConcurrentClaims},
 	{"ConcurrentEnqueuesAllWritten", testConcurrentEnqueues},
+	{"PurgeMail", func(t *testing.T, s account.Store) {
+		cutoff := at(time.Hour)
+		var keep []int64
+		for i, spec := range []struct {
+			status account.MailStatus
+			age    time.Duration // after base
+			purged bool
+		}{
+			{account.MailSent, 0, true}, {account.MailSuppressed, 59 * time.Minute, true},
+			{account.MailSent, time.Hour, false}, {account.MailSuppressed, 2 * time.Hour, false},
+			{account.MailQueued, 0, false}, {account.MailDead, 0, false},
+		} {
+			m := newMail(i, base)
+			m.Status, m.CreatedAt = spec.status, at(spec.age)
+			m = enqueue(t, s, m)
+			if !spec.purged {
+				keep = append(keep, m.ID)
+			}
+		}
+		n, err := s.PurgeMail(t.Context(), cutoff)
+		noErr(t, "PurgeMail", err)
+		diff(t, "PurgeMail(an hour in) count", n, 2)
+		all, err := s.Mails(t.Context(), "", 100)
+		noErr(t, "Mails", err)
+		var left []int64
+		for _, m := range all {
+			left = append(left, m.ID)
+		}
+		slices.Sort(left)
+		diff(t, "mails left after PurgeMail", left, keep)
+	}},
 }
 
 func testMails(t *testing.T, s account.Store) {
