@@ -253,6 +253,7 @@ func (a *app) limiter() (ratelimit.Limiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ACCOUNTD_REDIS_URL: %s", redactedURLError(err))
 	}
+	routeRedisLog(a.log)
 	// Fail fast: during an outage the fallback should answer at once, not
 	// after go-redis's default retries.
 	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = time.Second, 500*time.Millisecond, 500*time.Millisecond
@@ -268,6 +269,24 @@ func (a *app) limiter() (ratelimit.Limiter, error) {
 				degraded.Set(0)
 			}
 		}), nil
+}
+
+// redisLogOnce guards go-redis's logger, a global of that library: it is
+// set once per process, before the first client exists, so no client reads
+// it while it changes.
+var redisLogOnce sync.Once
+
+// routeRedisLog sends go-redis's own messages (a failed dial, a broken
+// pool), which it otherwise prints unstructured to stderr, into log as
+// warnings.
+func routeRedisLog(log *slog.Logger) {
+	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{log}) })
+}
+
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client", "message", strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "))
 }
 
 // redactedURLError keeps the password of a URL out of an error message.

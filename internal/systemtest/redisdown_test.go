@@ -26,4 +26,14 @@ func TestRedisUnreachable(t *testing.T) {
 	Eventually(t, 10*time.Second, "the log does not say the limiter fell back to memory", func() bool {
 		return strings.Contains(n.Log.String(), "rate limiter unavailable: answering from local memory")
 	})
+	// go-redis's own complaints go into the structured log, not to stderr
+	// in its own format.
+	Eventually(t, 10*time.Second, "the log has no structured line from the redis client", func() bool {
+		return strings.Contains(n.Log.String(), `msg="redis client" message="connection pool: failed to dial`)
+	})
+	for _, line := range strings.Split(n.Log.String(), "\n") {
+		if strings.HasPrefix(line, "redis: ") {
+			t.Errorf("an unstructured line from go-redis in the log: %q", line)
+		}
+	}
 }
