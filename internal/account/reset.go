@@ -90,6 +90,15 @@ func (s *Service) ResolveMails(ctx context.Context, ms []Mail) ([]Mail, []error)
 		}
 	}
 	for _, i := range todo {
+		// A batch whose commit failed in a way that leaves its outcome
+		// unknown (a lost connection) may have committed after all: a
+		// request already resolved is taken as stored, not given a second
+		// token.
+		if cur, err := s.store.MailByID(ctx, ms[i].ID); err == nil &&
+			(cur.Kind != MailResetRequest || cur.Status != MailQueued) {
+			out[i] = cur
+			continue
+		}
 		out[i], errs[i] = s.ResolveMail(ctx, ms[i])
 	}
 	return out, errs

@@ -41,6 +41,17 @@ func register(t *testing.T, svc *account.Service, emails ...string) {
 	}
 }
 
+// claimedResets registers ada and bob on a new service, requests a reset
+// for each of requested, and claims those requests.
+func claimedResets(t *testing.T, requested ...string) (*account.Service, *rfLog, account.Store, []account.Mail) {
+	t.Helper()
+	svc, log, st := rfNewService(t)
+	register(t, svc, "ada@example.com", "bob@example.com")
+	claimAll(t, st) // the activation emails
+	requestResets(t, svc, requested...)
+	return svc, log, st, claimAll(t, st)
+}
+
 // outcome is what a resolved mail became: its kind, address and status.
 func outcome(m account.Mail) string {
 	return m.Kind + " " + m.To + " " + string(m.Status)
@@ -126,11 +137,7 @@ func (f failingStore) UpdateMail(ctx context.Context, m account.Mail) error {
 // and the failed batch leaves no token behind.
 func TestResolveMailsFallsBackOneByOne(t *testing.T) {
 	ctx := context.Background()
-	svc, _, st := rfNewService(t)
-	register(t, svc, "ada@example.com", "bob@example.com")
-	claimAll(t, st)
-	requestResets(t, svc, "ada@example.com", "bob@example.com", "ada@example.com")
-	claimed := claimAll(t, st)
+	_, _, st, claimed := claimedResets(t, "ada@example.com", "bob@example.com", "ada@example.com")
 
 	bad := claimed[1] // bob's: the same settings, on a store that fails it
 	svc2 := rfServiceOn(t, failingStore{st, bad.ID})
@@ -159,11 +166,8 @@ func TestResolveMailsFallsBackOneByOne(t *testing.T) {
 // among them, all in one transaction.
 func TestRecordDeliveriesOneTransaction(t *testing.T) {
 	ctx := context.Background()
-	svc, log, st := rfNewService(t)
-	register(t, svc, "ada@example.com", "bob@example.com")
-	claimAll(t, st)
-	requestResets(t, svc, "ada@example.com", "bob@example.com")
-	got, _ := svc.ResolveMails(ctx, claimAll(t, st))
+	svc, log, st, claimed := claimedResets(t, "ada@example.com", "bob@example.com")
+	got, _ := svc.ResolveMails(ctx, claimed)
 	var ds []account.Delivery
 	for i, m := range got {
 		m.Status, m.SentAt = account.MailSent, time.Now().UTC().Truncate(time.Microsecond)
@@ -189,6 +193,49 @@ func TestRecordDeliveriesOneTransaction(t *testing.T) {
 		}
 		if stored, err := st.MailByID(ctx, got[i].ID); err != nil || stored.Status != ds[i].Mail.Status {
 			t.Errorf("stored mail %d status = %q, %v; want %q", i, stored.Status, err, ds[i].Mail.Status)
+		}
+	}
+}
+
+// commitThenFailStore commits its first transaction and then reports an
+// error, as a connection lost during COMMIT does.
+type commitThenFailStore struct {
+	account.Store
+	failed *bool
+}
+
+func (c commitThenFailStore) InTx(ctx context.Context, fn func(tx account.Store) error) error {
+	err := c.Store.InTx(ctx, fn)
+	if err == nil && !*c.failed {
+		*c.failed = true
+		return errors.New("connection lost during commit")
+	}
+	return err
+}
+
+// When the batch did commit but said it failed, the fallback takes the
+// stored results: no request gets a second token.
+func TestResolveMailsAfterAnUnknownCommit(t *testing.T) {
+	ctx := context.Background()
+	_, _, st, claimed := claimedResets(t, "ada@example.com", "bob@example.com")
+	failed := false
+	got, errs := rfServiceOn(t, commitThenFailStore{st, &failed}).ResolveMails(ctx, claimed)
+	for i, m := range got {
+		if errs[i] != nil || m.Kind != account.MailResetLink {
+			t.Errorf("mail %d = %s, %v; want a reset link", i, outcome(m), errs[i])
+		}
+		stored, err := st.MailByID(ctx, m.ID)
+		if err != nil || stored.Data["token"] != m.Data["token"] {
+			t.Errorf("mail %d: returned token differs from the stored one (%v)", i, err)
+		}
+	}
+	for _, e := range []string{"ada@example.com", "bob@example.com"} {
+		u, err := st.UserByEmailKey(ctx, account.EmailKey(e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.CountResetTokens(ctx, u.ID, time.Time{}); err != nil || n != 1 {
+			t.Errorf("%s has %d reset tokens, %v; want 1", e, n, err)
 		}
 	}
 }

@@ -9,6 +9,7 @@ package groupcommit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -26,6 +27,7 @@ type WriteFunc[T any] func(ctx context.Context, items []T) error
 // three, 3,896 with one; docs/benchmarks.md.)
 type Batcher[T any] struct {
 	write   WriteFunc[T]
+	refused func(error) bool
 	max     int // items per batch
 	reqs    chan request[T]
 	closing chan struct{}
@@ -38,9 +40,14 @@ type request[T any] struct {
 	done chan error
 }
 
-// New starts a batcher; Close stops it.
-func New[T any](size int, write WriteFunc[T]) *Batcher[T] {
-	b := &Batcher[T]{write: write, max: size, reqs: make(chan request[T]), closing: make(chan struct{})}
+// New starts a batcher; Close stops it. refused says whether an error of a
+// batch means the database refused it, so that nothing was written and each
+// item may be tried on its own; any other error (a timeout, a lost
+// connection: the batch may have committed) fails every item of the batch,
+// since writing them again could write them twice.
+func New[T any](size int, write WriteFunc[T], refused func(error) bool) *Batcher[T] {
+	b := &Batcher[T]{write: write, refused: refused, max: size, reqs: make(chan request[T]),
+		closing: make(chan struct{})}
 	b.stopped.Go(b.loop)
 	return b
 }
@@ -83,8 +90,8 @@ func (b *Batcher[T]) loop() {
 	}
 }
 
-// flush writes a batch in one transaction. If that fails, each item is
-// tried on its own, so one bad item cannot fail the others.
+// flush writes a batch in one transaction. If the database refused it,
+// each item is tried on its own, so one bad item cannot fail the others.
 func (b *Batcher[T]) flush(batch []request[T]) {
 	// No caller's context: the callers wait for the outcome whatever theirs
 	// does (see Do).
@@ -94,16 +101,28 @@ func (b *Batcher[T]) flush(batch []request[T]) {
 		for i, r := range batch {
 			items[i] = r.item
 		}
-		if err := b.write(ctx, items); err == nil {
+		err := b.safeWrite(ctx, items)
+		if err == nil || !b.refused(err) {
 			for _, r := range batch {
-				r.done <- nil
+				r.done <- err
 			}
 			return
 		}
 	}
 	for _, r := range batch {
-		r.done <- b.write(ctx, []T{r.item})
+		r.done <- b.safeWrite(ctx, []T{r.item})
 	}
+}
+
+// safeWrite is write, with a panic turned into an error: the loop must
+// outlive it, or every later Do would wait forever.
+func (b *Batcher[T]) safeWrite(ctx context.Context, items []T) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("groupcommit: write panicked: %v", p)
+		}
+	}()
+	return b.write(ctx, items)
 }
 
 // Close stops the batcher after the batch in hand; later writes get

@@ -8,6 +8,8 @@ import (
 	"testing"
 )
 
+func always(error) bool { return true }
+
 // store is a WriteFunc target that keeps what it committed and the size of
 // every transaction; a transaction holding a bad item fails whole.
 type store struct {
@@ -31,7 +33,7 @@ func (s *store) write(_ context.Context, items []int) error {
 // Every concurrent write is done exactly once and reported done.
 func TestConcurrentWritesAllDone(t *testing.T) {
 	s := &store{bad: -1}
-	b := New(16, s.write)
+	b := New(16, s.write, always)
 	defer b.Close()
 	var wg sync.WaitGroup
 	for i := range 300 {
@@ -62,7 +64,7 @@ func TestConcurrentWritesAllDone(t *testing.T) {
 // the error, the others are written.
 func TestFailedBatchRetriedOneByOne(t *testing.T) {
 	s := &store{bad: 2}
-	b := &Batcher[int]{write: s.write}
+	b := &Batcher[int]{write: s.write, refused: always}
 	batch := make([]request[int], 4)
 	for i := range batch {
 		batch[i] = request[int]{item: i + 1, done: make(chan error, 1)}
@@ -82,7 +84,7 @@ func TestFailedBatchRetriedOneByOne(t *testing.T) {
 }
 
 func TestDoAfterCloseFails(t *testing.T) {
-	b := New(16, (&store{}).write)
+	b := New(16, (&store{}).write, always)
 	b.Close()
 	if err := b.Do(context.Background(), 1); !errors.Is(err, ErrClosed) {
 		t.Errorf("Do after Close = %v, want ErrClosed", err)
@@ -100,7 +102,7 @@ func TestDoCancelledBeforeHandOver(t *testing.T) {
 			<-release // hold the loop so the next Do cannot hand over
 		}
 		return s.write(ctx, items)
-	})
+	}, always)
 	defer b.Close()
 	first := make(chan error)
 	go func() { first <- b.Do(context.Background(), 0) }()
@@ -116,5 +118,43 @@ func TestDoCancelledBeforeHandOver(t *testing.T) {
 	}
 	if !slices.Equal(s.rows, []int{0}) {
 		t.Errorf("rows = %v, want only [0]", s.rows)
+	}
+}
+
+// A batch that fails in a way that may have committed (not refused) fails
+// every item, and none is written again.
+func TestUnknownOutcomeFailsTheBatch(t *testing.T) {
+	s := &store{bad: 2}
+	b := &Batcher[int]{write: s.write, refused: func(error) bool { return false }}
+	batch := make([]request[int], 3)
+	for i := range batch {
+		batch[i] = request[int]{item: i + 1, done: make(chan error, 1)}
+	}
+	b.flush(batch)
+	for _, r := range batch {
+		if err := <-r.done; err == nil {
+			t.Errorf("item %d: no error, want the batch's", r.item)
+		}
+	}
+	if want := []int{3}; !slices.Equal(s.sizes, want) {
+		t.Errorf("transaction sizes = %v, want only the batch: %v", s.sizes, want)
+	}
+}
+
+// A write that panics fails its items with an error, and the batcher goes
+// on serving.
+func TestPanickingWriteFailsItsItems(t *testing.T) {
+	b := New(16, func(_ context.Context, items []int) error {
+		if items[0] == 0 {
+			panic("boom")
+		}
+		return nil
+	}, always)
+	defer b.Close()
+	if err := b.Do(context.Background(), 0); err == nil {
+		t.Error("Do with a panicking write = nil, want an error")
+	}
+	if err := b.Do(context.Background(), 1); err != nil {
+		t.Errorf("Do after a panic = %v, want nil", err)
 	}
 }

@@ -48,9 +48,23 @@ type Recorder struct {
 	batch *groupcommit.Batcher[account.Delivery]
 }
 
-// NewRecorder returns a recorder writing through r; Close stops it.
+// recordTimeout bounds one transaction of deliveries, which runs on no
+// worker's context: a database that stopped answering must not hold every
+// worker (record retries for a few seconds more, then the lease brings the
+// mail back).
+const recordTimeout = 10 * time.Second
+
+// NewRecorder returns a recorder writing through r; Close stops it. A
+// failed batch is written again one delivery at a time whatever the error:
+// the mail rows are the same either way, and the audit log may show a
+// delivery twice if the first commit did happen after all.
 func NewRecorder(r Resolver) *Recorder {
-	return &Recorder{batch: groupcommit.New(64, r.RecordDeliveries)}
+	write := func(ctx context.Context, ds []account.Delivery) error {
+		ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+		defer cancel()
+		return r.RecordDeliveries(ctx, ds)
+	}
+	return &Recorder{batch: groupcommit.New(64, write, func(error) bool { return true })}
 }
 
 // Record records one delivery, with whatever others are waiting.

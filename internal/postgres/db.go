@@ -53,6 +53,15 @@ type DB struct {
 // maxBatch bounds how many queued mails share one transaction.
 const maxBatch = 128
 
+// refused says whether PostgreSQL answered a batch with an error, so the
+// batch's implicit transaction rolled back and nothing of it was written. A
+// timeout or a lost connection may come after the commit: writing the
+// batch again could queue every mail twice.
+func refused(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe)
+}
+
 // Open connects to the database at url (postgres://… or key=value form) and
 // checks that it answers. The URL may set pool_max_conns and connect_timeout;
 // otherwise the pool holds up to 10 connections and a connection attempt
@@ -78,7 +87,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 			cfg.ConnConfig.Database, err)
 	}
 	db := &DB{pool: pool}
-	db.batch = groupcommit.New(maxBatch, db.insertMails)
+	db.batch = groupcommit.New(maxBatch, db.insertMails, refused)
 	return db, nil
 }
 

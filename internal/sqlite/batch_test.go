@@ -55,3 +55,35 @@ func BenchmarkEnqueueMailParallel(b *testing.B) {
 		}
 	})
 }
+
+// PurgeMail deletes in chunks; more rows than a chunk all go, the queued
+// ones stay.
+func TestPurgeMailInChunks(t *testing.T) {
+	s := openMigrated(t).Store()
+	old := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Microsecond)
+	const n = 2*purgeChunk + 500
+	err := s.InTx(context.Background(), func(tx account.Store) error {
+		for i := range n + 3 {
+			m := outboxMail(i)
+			m.CreatedAt, m.Status = old, account.MailSent
+			if i >= n {
+				m.Status = account.MailQueued
+			}
+			if err := tx.EnqueueMail(context.Background(), &m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PurgeMail(context.Background(), time.Now().Add(-24*time.Hour))
+	if err != nil || got != n {
+		t.Errorf("PurgeMail = %d, %v; want %d", got, err, n)
+	}
+	left, err := s.Mails(context.Background(), "", 10)
+	if err != nil || len(left) != 3 {
+		t.Errorf("%d mails left, %v; want the 3 queued", len(left), err)
+	}
+}

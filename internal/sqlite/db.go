@@ -29,6 +29,8 @@ var migrationFS embed.FS
 const (
 	codeConstraintUnique     = 2067
 	codeConstraintPrimaryKey = 1555
+	sqliteBusy               = 5 // primary result codes
+	sqliteLocked             = 6
 )
 
 // DB is an open SQLite database: one writer connection, so writers queue in
@@ -63,6 +65,7 @@ func Open(path string) (*DB, error) {
 	w, r := sql.OpenDB(wc), sql.OpenDB(rc)
 	w.SetMaxOpenConns(1)
 	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8) // keep their prepared statements (the default keeps 2)
 	db := &DB{w: w, r: r, batch: newBatcher(w)}
 	if err := w.Ping(); err != nil {
 		db.Close()

@@ -190,13 +190,47 @@ func (s *Store) CountMail(ctx context.Context, kind, to string, since time.Time)
 	return n, mapErr(err)
 }
 
-// PurgeMail deletes the sent and suppressed mails created before t.
+// purgeChunk is how many rows one purge transaction deletes.
+const purgeChunk = 1000
+
+// PurgeMail deletes the sent and suppressed mails created before t. It
+// finds them through a reader, which may scan the whole table (created_at
+// has no index: one more index to update on every insert would cost the
+// reset path), and deletes them by id in small transactions, so the one
+// writer is never held for the scan or for one huge delete.
 func (s *Store) PurgeMail(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.write.ExecContext(ctx, `DELETE FROM mail_outbox
-		WHERE status IN ('sent', 'suppressed') AND created_at < ?`, before.UnixMicro())
-	if err != nil {
-		return 0, mapErr(err)
+	total := 0
+	for {
+		rows, err := s.read.QueryContext(ctx, `SELECT id FROM mail_outbox
+			WHERE status IN ('sent', 'suppressed') AND created_at < ? ORDER BY id LIMIT ?`,
+			before.UnixMicro(), purgeChunk)
+		if err != nil {
+			return total, mapErr(err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return total, mapErr(err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return total, mapErr(err)
+		}
+		// By id range, with the conditions checked again: a row may have
+		// changed since the read.
+		res, err := s.write.ExecContext(ctx, `DELETE FROM mail_outbox WHERE id BETWEEN ? AND ?
+			AND status IN ('sent', 'suppressed') AND created_at < ?`, ids[0], ids[len(ids)-1], before.UnixMicro())
+		if err != nil {
+			return total, mapErr(err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+		if len(ids) < purgeChunk {
+			return total, nil
+		}
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
 }
