@@ -2,7 +2,6 @@ package systemtest
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -19,15 +18,14 @@ import (
 	"testing"
 	"time"
 
-	gosmtp "github.com/emersion/go-smtp"
-
 	"github.com/accountd/accountd/internal/smtptest"
 )
 
 // The mail durability promise of SPEC §8 and DESIGN §6, played against the
 // real binary: a 204 means the email goes out even if the node is killed
 // right after answering, or the SMTP server is down for a while, or the node
-// is asked to stop while it is sending.
+// is asked to stop while it is sending. This file holds the crash case and
+// the helpers; smtpoutage_test.go and shutdown_test.go hold the others.
 
 // duLease and duRetryBase shorten the claim lease and the first retry wait
 // (ACCOUNTD_MAIL_LEASE, ACCOUNTD_MAIL_RETRY_BASE) so that the tests wait
@@ -641,141 +639,6 @@ func TestMailSurvivesSIGKILL(t *testing.T) {
 		duLeaseDuration(t), time.Since(begin).Round(time.Millisecond))
 }
 
-// TestMailSurvivesSMTPOutage: reset emails queued while the SMTP server is
-// down are retried with backoff and all delivered once it is back. An address
-// the server rejects permanently (550) goes dead at its first answer and
-// holds up nobody.
-func TestMailSurvivesSMTPOutage(t *testing.T) {
-	begin := time.Now()
-	const bounce, early = "bounce@example.com", "early@example.com"
-	var bounceRcpts atomic.Int32
-	srv := smtptest.Start(t, smtptest.Config{Rcpt: func(to string) error {
-		if strings.EqualFold(to, bounce) {
-			bounceRcpts.Add(1)
-			return smtptest.Reply(550, gosmtp.EnhancedCode{5, 1, 1}, "no such mailbox")
-		}
-		return nil
-	}})
-	inbox := duCollect(t, srv)
-	db := filepath.Join(t.TempDir(), "accountd.db")
-	n := StartNode(t, duEnv(db, srv.URL("")))
-
-	const users = 10
-	var emails []string
-	for i := range users {
-		emails = append(emails, fmt.Sprintf("user%02d@example.com", i))
-	}
-	registered := map[string]bool{}
-	for _, e := range append([]string{bounce, early}, emails...) {
-		duRegister(t, n, e)
-		registered[e] = true
-	}
-	// What registering queued (activation emails) is out of the way first.
-	duWaitQueueEmpty(t, db, 60*time.Second)
-	bounceRcpts.Store(0)
-
-	// While the server is up: the rejected address dies at once, the other
-	// email arrives.
-	for _, e := range []string{bounce, early} {
-		if a := duRequestReset(n, e, "du-outage"); a.Status != 204 {
-			t.Fatalf("reset request for %s = %d %s, want 204", e, a.Status, a.Raw)
-		}
-	}
-	var dead []duRow
-	Eventually(t, 30*time.Second, "the reset email to the rejected address is not dead, or the other one not delivered", func() bool {
-		dead = duResetRows(duMailList(t, db, "dead"))
-		return len(dead) == 1 && len(duResets(t, inbox.Messages(), registered)) == 1
-	})
-	if d := dead[0]; d.To != bounce || d.Attempts != 1 || !strings.Contains(d.LastError, "550") {
-		t.Errorf("dead reset email = %+v, want the one to %s, after 1 attempt, with the 550 as its error", d, bounce)
-	}
-
-	// The outage.
-	srv.Stop()
-	down := time.Now()
-	for _, e := range append([]string{bounce}, emails...) {
-		if a := duRequestReset(n, e, "du-outage"); a.Status != 204 {
-			t.Fatalf("reset request for %s while SMTP is down = %d %s, want 204", e, a.Status, a.Raw)
-		}
-	}
-	// Down until every email has failed 4 times (with the default 5 s base
-	// that would take 5+10+20 s and more; with duRetryBase, a few seconds).
-	const failures = 4
-	var queued []duRow
-	Eventually(t, 3*time.Minute, fmt.Sprintf("the queued reset emails did not fail %d times each", failures), func() bool {
-		queued = duMailList(t, db, "queued")
-		done := len(queued) == users+1
-		for _, r := range queued {
-			done = done && r.Attempts >= failures
-		}
-		if !done {
-			time.Sleep(100 * time.Millisecond) // each look runs a process
-		}
-		return done
-	})
-	for _, r := range queued {
-		if r.Kind != "reset_link" || r.LastError == "" {
-			t.Errorf("queued email %+v: want a resolved reset email (reset_link) with its last error", r)
-		}
-	}
-	if got := bounceRcpts.Load(); got != 1 {
-		t.Errorf("RCPT for %s seen %d times before the outage ended, want 1 (a dead email is not retried)", bounce, got)
-	}
-	srv.Restart()
-	outage := time.Since(down)
-	up := time.Now()
-
-	Eventually(t, 90*time.Second, "not every reset email arrived after the SMTP server came back", func() bool {
-		return len(duResets(t, inbox.Messages(), registered)) >= users+1
-	})
-	delivered := time.Since(up)
-	duWaitQueueEmpty(t, db, 30*time.Second)
-
-	mails := duResets(t, inbox.Messages(), registered)
-	var tokens []string
-	got := map[string][]duMail{}
-	for _, m := range mails {
-		tokens = append(tokens, m.Token)
-		if len(m.Rcpt) != 1 {
-			t.Errorf("a reset email went to %v, want one recipient", m.Rcpt)
-			continue
-		}
-		got[m.Rcpt[0]] = append(got[m.Rcpt[0]], m)
-	}
-	for _, e := range append([]string{early}, emails...) {
-		if len(got[e]) != 1 {
-			t.Errorf("%s received %d reset emails, want 1", e, len(got[e]))
-			continue
-		}
-		m := got[e][0]
-		if m.MessageID == "" {
-			t.Errorf("the reset email to %s has no Message-ID", e)
-		}
-		duCheckToken(t, n, e, m.Token)
-	}
-	if len(got[bounce]) != 0 {
-		t.Errorf("%s received %d reset emails, want none: the server rejects it", bounce, len(got[bounce]))
-	}
-	dead = duResetRows(duMailList(t, db, "dead"))
-	if len(dead) != 2 {
-		t.Errorf("%d dead reset emails, want 2 (both to %s): %+v", len(dead), bounce, dead)
-	}
-	for _, d := range dead {
-		if d.To != bounce || !strings.Contains(d.LastError, "550") {
-			t.Errorf("dead reset email = %+v, want one to %s with the 550 as its error", d, bounce)
-		}
-	}
-	if got := bounceRcpts.Load(); got != 2 {
-		t.Errorf("RCPT for %s seen %d times, want 2: one per reset email, no retry after a 550", bounce, got)
-	}
-	if m := n.Metrics(); !strings.Contains(m, `accountd_mail_failed_total{dead="true",kind="reset_link"} 2`) {
-		t.Errorf("metrics do not count 2 dead reset emails:\n%s", duGrep(m, "accountd_mail_failed_total"))
-	}
-	duCheckLogs(t, tokens, n)
-	t.Logf("outage %v (every email failed %d times); all delivered %v after the server came back (retry base %s); %v in all",
-		outage.Round(time.Millisecond), failures, delivered.Round(time.Millisecond), cmp.Or(duRetryBase, "5s by default"), time.Since(begin).Round(time.Millisecond))
-}
-
 // duResetRows keeps the outbox rows of reset emails.
 func duResetRows(rows []duRow) []duRow {
 	var out []duRow
@@ -796,157 +659,4 @@ func duGrep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// TestGracefulShutdownFinishesMail: SIGTERM while an email is in the middle
-// of its SMTP transaction. The node finishes it, exits cleanly, and the email
-// arrives exactly once; a node started afterwards sends nothing more.
-func TestGracefulShutdownFinishesMail(t *testing.T) {
-	begin := time.Now()
-	const hold = 1500 * time.Millisecond
-	var armed atomic.Bool
-	inRcpt := make(chan struct{}, 1)
-	srv := smtptest.Start(t, smtptest.Config{Rcpt: func(string) error {
-		if armed.CompareAndSwap(true, false) {
-			inRcpt <- struct{}{}
-			time.Sleep(hold) // slow enough that SIGTERM lands mid-transaction
-		}
-		return nil
-	}})
-	inbox := duCollect(t, srv)
-	db := filepath.Join(t.TempDir(), "accountd.db")
-	env := duEnv(db, srv.URL(""))
-	n1 := StartNode(t, env)
-	const email = "ada@example.com"
-	registered := map[string]bool{email: true}
-	duRegister(t, n1, email)
-	// What registering queued (an activation email) is out of the way first.
-	duWaitQueueEmpty(t, db, 30*time.Second)
-	before := len(inbox.Messages())
-
-	armed.Store(true)
-	if a := duRequestReset(n1, email, "du-graceful"); a.Status != 204 {
-		t.Fatalf("reset request = %d %s, want 204", a.Status, a.Raw)
-	}
-	select {
-	case <-inRcpt:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the node did not start sending within 30 s; log:\n%s", n1.Log)
-	}
-	stopping := time.Now()
-	n1.Stop()
-	stopped := time.Since(stopping)
-	if code := duExitCode(n1); code != 0 {
-		t.Errorf("accountd exited with %d after SIGTERM, want 0; log:\n%s", code, n1.Log)
-	}
-	// The server hands a message over before it answers 250, so whatever
-	// the node saw accepted before it exited is here now.
-	msgs := inbox.Messages()
-	resets := duResets(t, msgs[before:], registered)
-	if len(msgs)-before != 1 || len(resets) != 1 {
-		t.Fatalf("%d messages (%d reset emails) received by the time the node exited, want 1 reset email "+
-			"(the one in hand is finished); log:\n%s", len(msgs)-before, len(resets), n1.Log)
-	}
-	m := resets[0]
-	if !slices.Equal(m.Rcpt, []string{email}) {
-		t.Errorf("the reset email went to %v, want %s", m.Rcpt, email)
-	}
-	if q := duMailList(t, db, "queued"); len(q) != 0 {
-		t.Errorf("after shutdown the outbox holds queued mail %+v, want it recorded as sent", q)
-	}
-	rows := duResetRows(duMailList(t, db, ""))
-	if len(rows) != 1 || rows[0].Status != "sent" || rows[0].Attempts != 1 {
-		t.Errorf("reset emails in the outbox after shutdown = %+v, want one, sent at the first attempt", rows)
-	}
-
-	// A new node finds nothing to send: wait past a lease, so that an email
-	// wrongly left claimed would have come due.
-	n2 := StartNode(t, env)
-	wait := duLeaseDuration(t) + time.Second
-	time.Sleep(wait)
-	if got := len(inbox.Messages()); got != len(msgs) {
-		t.Errorf("a node started again sent %d more messages within %v, want none", got-len(msgs), wait)
-	}
-	duCheckToken(t, n2, email, m.Token)
-	n2.Stop()
-	if code := duExitCode(n2); code != 0 {
-		t.Errorf("the second node exited with %d after SIGTERM, want 0", code)
-	}
-	duCheckLogs(t, []string{m.Token}, n1, n2)
-	t.Logf("SIGTERM mid-send: the node exited %v later (the server held RCPT %v); %v in all",
-		stopped.Round(time.Millisecond), hold, time.Since(begin).Round(time.Millisecond))
-}
-
-// TestGracefulShutdownHandsBackMail: SIGTERM while the node holds a claimed
-// batch of two emails and is sending the first. It finishes the first and
-// hands the second back to the queue at once, without counting an attempt
-// (not left to wait for its lease); the next node sends it.
-func TestGracefulShutdownHandsBackMail(t *testing.T) {
-	begin := time.Now()
-	var armed atomic.Bool
-	inRcpt := make(chan string, 1)
-	srv := smtptest.Start(t, smtptest.Config{Rcpt: func(to string) error {
-		if armed.CompareAndSwap(true, false) {
-			inRcpt <- to
-			time.Sleep(time.Second) // SIGTERM lands mid-transaction
-		}
-		return nil
-	}})
-	inbox := duCollect(t, srv)
-	db := filepath.Join(t.TempDir(), "accountd.db")
-	env := duEnv(db, srv.URL(""))
-	const first, second = "ada@example.com", "grace@example.com"
-	registered := map[string]bool{first: true, second: true}
-	n1 := StartNode(t, env)
-	duRegister(t, n1, first)
-	duRegister(t, n1, second)
-	duWaitQueueEmpty(t, db, 30*time.Second) // activation emails, if any
-	n1.Stop()
-	before := len(inbox.Messages())
-
-	// Both queued while no node runs, so the next one claims them together.
-	for _, e := range []string{first, second} {
-		duRun(t, db, "reset-link", "-send", e)
-	}
-	armed.Store(true)
-	n2 := StartNode(t, env)
-	var to string
-	select {
-	case to = <-inRcpt:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the node did not start sending within 30 s; log:\n%s", n2.Log)
-	}
-	n2.Stop()
-	if code := duExitCode(n2); code != 0 {
-		t.Errorf("accountd exited with %d after SIGTERM, want 0; log:\n%s", code, n2.Log)
-	}
-	if to != first {
-		t.Fatalf("the node sent to %s first, want %s (the older email)", to, first)
-	}
-	if resets := duResets(t, inbox.Messages()[before:], registered); len(resets) != 1 || resets[0].Rcpt[0] != first {
-		t.Fatalf("%d reset emails by the time the node exited, want 1, to %s", len(resets), first)
-	}
-	queued := duResetRows(duMailList(t, db, "queued"))
-	if len(queued) != 1 || queued[0].To != second || queued[0].Attempts != 0 {
-		t.Errorf("queued after shutdown = %+v, want the email to %s handed back with 0 attempts", queued, second)
-	}
-
-	n3 := StartNode(t, env)
-	handedBack := time.Now()
-	Eventually(t, 30*time.Second, "the handed-back email was not sent by the next node", func() bool {
-		return len(duResets(t, inbox.Messages()[before:], registered)) == 2
-	})
-	took := time.Since(handedBack)
-	duWaitQueueEmpty(t, db, 10*time.Second)
-	resets := duResets(t, inbox.Messages()[before:], registered)
-	var tokens []string
-	for _, m := range resets {
-		tokens = append(tokens, m.Token)
-	}
-	if len(resets) != 2 || resets[1].Rcpt[0] != second {
-		t.Errorf("reset emails = %d, the second to %v, want 2, the second to %s", len(resets), resets[len(resets)-1].Rcpt, second)
-	}
-	duCheckLogs(t, tokens, n1, n2, n3)
-	t.Logf("the handed-back email went out %v after the next node started (lease %v); %v in all",
-		took.Round(time.Millisecond), duLeaseDuration(t), time.Since(begin).Round(time.Millisecond))
 }
