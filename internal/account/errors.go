@@ -82,6 +82,9 @@ func Unavailable(err error) *Error {
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrLeaseLost: a claimed mail was written back after its claim ended
+	// (another worker may hold it now); nothing was written.
+	ErrLeaseLost = errors.New("the claim on this mail has ended")
 )
 
 // Errors the API reports in fixed words (SPEC §2).

@@ -92,12 +92,19 @@ func (s *Service) ResolveMails(ctx context.Context, ms []Mail) ([]Mail, []error)
 	for _, i := range todo {
 		// A batch whose commit failed in a way that leaves its outcome
 		// unknown (a lost connection) may have committed after all: a
-		// request already resolved is taken as stored, not given a second
-		// token.
-		if cur, err := s.store.MailByID(ctx, ms[i].ID); err == nil &&
-			(cur.Kind != MailResetRequest || cur.Status != MailQueued) {
-			out[i] = cur
-			continue
+		// request already resolved under our claim is taken as stored, not
+		// given a second token; one claimed by another worker since is not
+		// ours to touch.
+		if cur, err := s.store.MailByID(ctx, ms[i].ID); err == nil && !ms[i].Lease.IsZero() {
+			switch {
+			case !cur.NextAt.Equal(ms[i].Lease):
+				errs[i] = ErrLeaseLost
+				continue
+			case cur.Kind != MailResetRequest || cur.Status != MailQueued:
+				cur.Lease = ms[i].Lease
+				out[i] = cur
+				continue
+			}
 		}
 		out[i], errs[i] = s.ResolveMail(ctx, ms[i])
 	}

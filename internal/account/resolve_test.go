@@ -87,6 +87,7 @@ func TestResolveMailsOneTransaction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		stored.Lease = m.Lease // the claim's, not stored
 		if diff := cmp.Diff(m, stored); diff != "" {
 			t.Errorf("mail %d as stored (-returned +stored):\n%s", i, diff)
 		}

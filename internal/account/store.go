@@ -55,6 +55,12 @@ type Mail struct {
 	CreatedAt time.Time
 	NextAt    time.Time // not claimed before this time
 	SentAt    time.Time
+	// Lease is set by ClaimMail to the end of the claim (the NextAt it
+	// wrote). UpdateMail of a mail with a Lease writes only while that claim
+	// holds (status queued, next_at unchanged) and is ErrLeaseLost
+	// otherwise, so a worker whose claim ran out cannot overwrite the
+	// mail another worker has claimed since. Not stored.
+	Lease time.Time
 }
 
 // SecretMailKeys are the keys of Mail.Data that hold a secret; they are
@@ -172,7 +178,8 @@ type Store interface {
 	// ClaimMail leases up to limit queued mails due at now until leaseUntil.
 	ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Mail, error)
 	// UpdateMail writes a mail back: kind, recipient, data, status,
-	// attempts, last error, next attempt time and sent time.
+	// attempts, last error, next attempt time and sent time; for a claimed
+	// mail (Lease set) only while the claim holds, else ErrLeaseLost.
 	UpdateMail(ctx context.Context, m Mail) error
 	MailByID(ctx context.Context, id int64) (Mail, error)
 	// CountMail counts the mails of a kind to an address created since t.

@@ -60,6 +60,7 @@ func (q *memQueue) ClaimMail(_ context.Context, now, leaseUntil time.Time, limit
 		due[i].NextAt = leaseUntil
 		q.mails[due[i].ID] = clone(due[i])
 		due[i] = clone(due[i])
+		due[i].Lease = leaseUntil
 	}
 	return due, nil
 }
@@ -67,9 +68,14 @@ func (q *memQueue) ClaimMail(_ context.Context, now, leaseUntil time.Time, limit
 func (q *memQueue) UpdateMail(_ context.Context, m account.Mail) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if _, ok := q.mails[m.ID]; !ok {
+	cur, ok := q.mails[m.ID]
+	switch {
+	case !ok && m.Lease.IsZero():
 		return account.ErrNotFound
+	case !m.Lease.IsZero() && (!ok || cur.Status != account.MailQueued || !cur.NextAt.Equal(m.Lease)):
+		return account.ErrLeaseLost
 	}
+	m.Lease = time.Time{} // not stored
 	q.mails[m.ID] = clone(m)
 	return nil
 }

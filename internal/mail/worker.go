@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -261,7 +262,7 @@ func (w *Worker) release(ctx context.Context, mails []account.Mail, leaseUntil t
 		}
 		m.Attempts--
 		m.NextAt = now
-		if err := w.queue.UpdateMail(ctx, m); err != nil {
+		if err := w.queue.UpdateMail(ctx, m); err != nil && !errors.Is(err, account.ErrLeaseLost) {
 			w.log.Error("mail: releasing a claimed mail failed", "mail_id", m.ID, "error", err)
 		}
 	}
@@ -270,6 +271,10 @@ func (w *Worker) release(ctx context.Context, mails []account.Mail, leaseUntil t
 // process delivers one claimed mail, resolved with resolveErr, and records
 // the outcome.
 func (w *Worker) process(ctx context.Context, m account.Mail, resolveErr error) {
+	if errors.Is(resolveErr, account.ErrLeaseLost) {
+		w.log.Warn("mail: the claim ended before the mail was resolved; another worker has it", "mail_id", m.ID)
+		return
+	}
 	if resolveErr != nil {
 		w.failed(ctx, m, fmt.Errorf("resolve: %w", resolveErr))
 		return
@@ -354,7 +359,7 @@ func (w *Worker) record(ctx context.Context, m account.Mail, sendErr error, dead
 	wait := 100 * time.Millisecond
 	for try := 1; ; try++ {
 		err := write()
-		if err == nil || try == 6 {
+		if err == nil || try == 6 || errors.Is(err, account.ErrLeaseLost) {
 			return err
 		}
 		t := time.NewTimer(wait)

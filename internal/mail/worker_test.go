@@ -488,3 +488,32 @@ func TestWorkersShareRecorder(t *testing.T) {
 		}
 	}
 }
+
+// A worker whose claim ran out during a slow send does not overwrite the
+// mail another worker has claimed since: the other claim stands.
+func TestWorkerLateRecordLeavesTheNewClaim(t *testing.T) {
+	var h *harness
+	var second []account.Mail
+	h = newHarness(t, smtptest.Config{}, func(s Sender) Sender {
+		return senderFunc(func(c context.Context, m Message) error {
+			h.clock.Advance(2 * time.Minute) // the lease (1 min) runs out mid-send
+			var err error
+			second, err = h.q.ClaimMail(c, h.clock.Now(), h.clock.Now().Add(time.Minute), 10)
+			if err != nil || len(second) != 1 {
+				t.Fatalf("the second claim = %v, %v; want the mail", second, err)
+			}
+			return s.Send(c, m)
+		})
+	})
+	m := h.resetLink("ada@example.com")
+	h.runOnce(t, 1)
+	h.srv.Wait()
+	got := h.q.get(t, m.ID)
+	if got.Status != account.MailQueued || got.Attempts != 2 || !got.NextAt.Equal(second[0].NextAt) {
+		t.Errorf("mail after the late record: status %q attempts %d next %v; want the second claim (queued, 2, %v)",
+			got.Status, got.Attempts, got.NextAt, second[0].NextAt)
+	}
+	if !strings.Contains(h.logs.String(), "recording a sent mail failed") {
+		t.Errorf("the late record was not logged:\n%s", h.logs.String())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -125,6 +126,9 @@ func (s *Store) ClaimMail(ctx context.Context, now, leaseUntil time.Time, n int)
 	}
 	out, err := collectMail(rows)
 	slices.SortFunc(out, func(a, b account.Mail) int { return cmp.Compare(a.ID, b.ID) })
+	for i := range out {
+		out[i].Lease = out[i].NextAt
+	}
 	return out, err
 }
 
@@ -141,16 +145,22 @@ func collectMail(rows pgx.Rows) ([]account.Mail, error) {
 	return out, mapErr(rows.Err())
 }
 
-// UpdateMail stores a mail's kind, recipient, data, status and delivery state.
+// UpdateMail stores a mail's kind, recipient, data, status and delivery
+// state; a claimed mail only while its claim holds.
 func (s *Store) UpdateMail(ctx context.Context, m account.Mail) error {
 	data, err := encodeData(m.Data)
 	if err != nil {
 		return err
 	}
-	return s.exec(ctx, true, `UPDATE mail_outbox SET kind = $1, recipient = $2, data = $3, status = $4,
-		attempts = $5, last_error = $6, next_at = $7, sent_at = $8 WHERE id = $9`,
+	err = s.exec(ctx, true, `UPDATE mail_outbox SET kind = $1, recipient = $2, data = $3, status = $4,
+		attempts = $5, last_error = $6, next_at = $7, sent_at = $8
+		WHERE id = $9 AND ($10::timestamptz IS NULL OR (status = 'queued' AND next_at = $10))`,
 		m.Kind, m.To, data, string(m.Status), m.Attempts, m.LastError, tstz(m.NextAt),
-		tstz(m.SentAt), m.ID)
+		tstz(m.SentAt), m.ID, tstz(m.Lease))
+	if errors.Is(err, account.ErrNotFound) && !m.Lease.IsZero() {
+		return account.ErrLeaseLost
+	}
+	return err
 }
 
 // MailByID returns one outbox row.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"sort"
 	"time"
 
@@ -78,6 +79,9 @@ func (s *Store) ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit 
 	}
 	out, err := collectMail(rows)
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	for i := range out {
+		out[i].Lease = out[i].NextAt
+	}
 	return out, err
 }
 
@@ -94,16 +98,22 @@ func collectMail(rows *sql.Rows) ([]account.Mail, error) {
 	return out, mapErr(rows.Err())
 }
 
-// UpdateMail stores a mail's kind, recipient, data, status and delivery state.
+// UpdateMail stores a mail's kind, recipient, data, status and delivery
+// state; a claimed mail only while its claim holds.
 func (s *Store) UpdateMail(ctx context.Context, m account.Mail) error {
 	data, err := encodeData(m.Data)
 	if err != nil {
 		return err
 	}
-	return s.exec(ctx, true, `UPDATE mail_outbox SET kind = ?, recipient = ?, data = ?, status = ?,
-		attempts = ?, last_error = ?, next_at = ?, sent_at = ? WHERE id = ?`,
+	err = s.exec(ctx, true, `UPDATE mail_outbox SET kind = ?, recipient = ?, data = ?, status = ?,
+		attempts = ?, last_error = ?, next_at = ?, sent_at = ?
+		WHERE id = ? AND (?10 IS NULL OR (status = 'queued' AND next_at = ?10))`,
 		m.Kind, m.To, data, string(m.Status), m.Attempts, m.LastError, micros(m.NextAt),
-		micros(m.SentAt), m.ID)
+		micros(m.SentAt), m.ID, micros(m.Lease))
+	if errors.Is(err, account.ErrNotFound) && !m.Lease.IsZero() {
+		return account.ErrLeaseLost
+	}
+	return err
 }
 
 // MailByID returns one outbox row.

@@ -51,7 +51,12 @@ func claim(t *testing.T, s account.Store, now, until time.Time, limit int) []acc
 	got, err := s.ClaimMail(t.Context(), now, until, limit)
 	noErr(t, fmt.Sprintf("ClaimMail(%v, %v, %d)", now, until, limit), err)
 	for _, m := range got {
-		diff(t, fmt.Sprintf("ClaimMail(%v) result against MailByID(%d)", now, m.ID), m, mailByID(t, s, m.ID))
+		if !m.Lease.Equal(m.NextAt) {
+			t.Errorf("ClaimMail(%v) mail %d: Lease %v, want its NextAt %v", now, m.ID, m.Lease, m.NextAt)
+		}
+		stored := mailByID(t, s, m.ID)
+		stored.Lease = m.Lease // not stored: what ClaimMail hands out
+		diff(t, fmt.Sprintf("ClaimMail(%v) result against MailByID(%d)", now, m.ID), m, stored)
 	}
 	return got
 }
@@ -64,6 +69,7 @@ func claimed(leaseUntil time.Time, ms ...account.Mail) []account.Mail {
 	for i, m := range ms {
 		m.Attempts++
 		m.NextAt = leaseUntil
+		m.Lease = leaseUntil
 		out[i] = m
 	}
 	return out
@@ -194,6 +200,25 @@ var mailTests = []test{
 	}},
 	{"ConcurrentClaimsNeverShare", testConcurrentClaims},
 	{"ConcurrentEnqueuesAllWritten", testConcurrentEnqueues},
+	{"UpdateClaimedMailOnlyWhileTheClaimHolds", func(t *testing.T, s account.Store) {
+		enqueue(t, s, newMail(1, base))
+		first := claim(t, s, base, at(time.Minute), 1)[0]
+		// The claim runs out; another worker claims the mail.
+		second := claim(t, s, at(time.Minute), at(2*time.Minute), 1)[0]
+		late := first
+		late.Status, late.SentAt = account.MailSent, at(90*time.Second)
+		wantErr(t, "UpdateMail with the ended claim", s.UpdateMail(t.Context(), late), account.ErrLeaseLost)
+		stored := mailByID(t, s, first.ID)
+		stored.Lease = second.Lease
+		diff(t, "the mail after the late write", stored, second)
+
+		second.Status, second.SentAt = account.MailSent, at(100*time.Second)
+		noErr(t, "UpdateMail with the current claim", s.UpdateMail(t.Context(), second))
+		wantErr(t, "UpdateMail of a mail no longer queued", s.UpdateMail(t.Context(), second), account.ErrLeaseLost)
+		unclaimed := mailByID(t, s, first.ID) // no Lease: written whatever its state (mail retry)
+		unclaimed.Status, unclaimed.NextAt = account.MailQueued, at(3*time.Minute)
+		noErr(t, "UpdateMail without a claim", s.UpdateMail(t.Context(), unclaimed))
+	}},
 	{"PurgeMail", func(t *testing.T, s account.Store) {
 		cutoff := at(time.Hour)
 		var keep []int64
