@@ -33,7 +33,12 @@ func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{conn: conn, stmts: map[string]*cachedStmt{}}, nil
+	dc, ok := conn.(driverConn)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("sqlite: driver connection lacks the expected methods")
+	}
+	return &cachingConn{conn: dc, stmts: map[string]*cachedStmt{}}, nil
 }
 
 // driverConn is what every connection modernc.org/sqlite opens implements,
@@ -52,7 +57,7 @@ type driverConn interface {
 // uses a connection from one goroutine at a time; the mutex makes the cache
 // safe even so, at the cost of an uncontended lock.
 type cachingConn struct {
-	conn  driver.Conn
+	conn  driverConn
 	mu    sync.Mutex
 	stmts map[string]*cachedStmt
 }
@@ -63,14 +68,6 @@ type cachingConn struct {
 type cachedStmt struct {
 	driver.Stmt
 	busy bool
-}
-
-func (c *cachingConn) inner() (driverConn, error) {
-	dc, ok := c.conn.(driverConn)
-	if !ok {
-		return nil, errors.New("sqlite: driver connection lacks the expected methods")
-	}
-	return dc, nil
 }
 
 // Unwrap returns the driver's own connection, as modernc.org/sqlite asks of
@@ -89,11 +86,7 @@ func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.
 	full := len(c.stmts) >= maxCachedStmts
 	_, taken := c.stmts[query]
 	c.mu.Unlock()
-	dc, err := c.inner()
-	if err != nil {
-		return nil, err
-	}
-	st, err := dc.PrepareContext(ctx, query)
+	st, err := c.conn.PrepareContext(ctx, query)
 	if err != nil || full || taken || !withContext(st) {
 		return st, err
 	}
@@ -133,33 +126,14 @@ func (c *cachingConn) Begin() (driver.Tx, error) {
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	dc, err := c.inner()
-	if err != nil {
-		return nil, err
-	}
-	return dc.BeginTx(ctx, opts)
+	return c.conn.BeginTx(ctx, opts)
 }
 
-func (c *cachingConn) Ping(ctx context.Context) error {
-	dc, err := c.inner()
-	if err != nil {
-		return err
-	}
-	return dc.Ping(ctx)
-}
+func (c *cachingConn) Ping(ctx context.Context) error { return c.conn.Ping(ctx) }
 
-func (c *cachingConn) ResetSession(ctx context.Context) error {
-	dc, err := c.inner()
-	if err != nil {
-		return err
-	}
-	return dc.ResetSession(ctx)
-}
+func (c *cachingConn) ResetSession(ctx context.Context) error { return c.conn.ResetSession(ctx) }
 
-func (c *cachingConn) IsValid() bool {
-	dc, err := c.inner()
-	return err == nil && dc.IsValid()
-}
+func (c *cachingConn) IsValid() bool { return c.conn.IsValid() }
 
 // lentStmt is a cached statement in a caller's hands; closing it gives it
 // back to the cache instead of finalizing it.
