@@ -150,7 +150,8 @@ type Worker struct {
 	wake      chan struct{}
 }
 
-// NewWorker returns a worker; cfg's zero fields take their defaults.
+// NewWorker returns a worker; cfg's zero fields take their defaults. r
+// resolves and records every mail the worker claims.
 func NewWorker(q Queue, r Resolver, t *Templates, s Sender, cfg WorkerConfig) *Worker {
 	cfg = cfg.withDefaults()
 	return &Worker{
@@ -222,7 +223,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	// started later could be sent twice. A quarter of the lease leaves room
 	// for one slow send.
 	stopAt := leaseUntil.Add(-w.cfg.Lease / 4)
-	mails, errs := w.resolve(work, mails)
+	mails, errs := w.resolver.ResolveMails(work, mails) // the reset requests, at once
 	for i, m := range mails {
 		if ctx.Err() != nil || !w.cfg.Now().Before(stopAt) {
 			w.release(work, mails[i:], leaseUntil)
@@ -231,20 +232,6 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		w.process(work, m, errs[i])
 	}
 	return len(mails), nil
-}
-
-// resolve resolves the reset requests among a claimed batch at once.
-func (w *Worker) resolve(ctx context.Context, mails []account.Mail) ([]account.Mail, []error) {
-	if w.resolver != nil {
-		return w.resolver.ResolveMails(ctx, mails)
-	}
-	errs := make([]error, len(mails))
-	for i, m := range mails {
-		if m.Kind == account.MailResetRequest {
-			errs[i] = fmt.Errorf("no resolver for kind %q", m.Kind)
-		}
-	}
-	return mails, errs
 }
 
 // release hands claimed but untried mails back to the queue, due now and
@@ -349,12 +336,9 @@ func (w *Worker) failed(ctx context.Context, m account.Mail, sendErr error) {
 // cost a duplicate or a minute's delay.
 func (w *Worker) record(ctx context.Context, m account.Mail, sendErr error, dead bool) error {
 	d := account.Delivery{Mail: m, SendErr: sendErr, Dead: dead}
-	write := func() error { return w.queue.UpdateMail(ctx, m) }
-	switch {
-	case w.cfg.Recorder != nil:
+	write := func() error { return w.resolver.RecordDeliveries(ctx, []account.Delivery{d}) }
+	if w.cfg.Recorder != nil {
 		write = func() error { return w.cfg.Recorder.Record(ctx, d) }
-	case w.resolver != nil:
-		write = func() error { return w.resolver.RecordDeliveries(ctx, []account.Delivery{d}) }
 	}
 	wait := 100 * time.Millisecond
 	for try := 1; ; try++ {
