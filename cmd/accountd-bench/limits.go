@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/web"
 )
 
 // Limit is a bound on accountd's throughput measured in the same run.
@@ -45,15 +46,8 @@ func floorServer() (*http.Server, string, error) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
+	// accountd's own server setup, so the floor is measured on it.
+	srv := web.HTTPServer(mux, log.New(io.Discard, "", 0))
 	go srv.Serve(ln) //nolint:errcheck // returns when closed
 	return srv, "http://" + ln.Addr().String(), nil
 }

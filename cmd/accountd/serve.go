@@ -298,17 +298,10 @@ func redactedURLError(err error) string {
 	return "the URL does not parse"
 }
 
-// newServer returns an http.Server with the timeouts of DESIGN §3.
+// newServer returns an http.Server with the timeouts of DESIGN §3, logging
+// net/http's own errors as warnings.
 func newServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	return web.HTTPServer(h, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 }
 
 // listen serves the public and admin listeners and the mail worker until ctx
