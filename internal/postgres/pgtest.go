@@ -41,11 +41,11 @@ func TestDatabase(t *testing.T) string {
 	return u
 }
 
-// TestSchema is for tests only, like TestDatabase but cheaper: it creates a
+// TestSchema is for tests and benchmarks only, like TestDatabase but cheaper: it creates a
 // new schema in the database of ACCOUNTD_TEST_POSTGRES_URL and returns a URL
 // whose connections use it (search_path). CREATE DATABASE costs a second or
 // two; a schema costs milliseconds, which suite-wide tests need.
-func TestSchema(t *testing.T) string {
+func TestSchema(t testing.TB) string {
 	t.Helper()
 	admin := adminURL(t)
 	if !strings.HasPrefix(admin, "postgres://") && !strings.HasPrefix(admin, "postgresql://") {
@@ -71,7 +71,7 @@ func TestSchema(t *testing.T) string {
 
 // adminURL returns ACCOUNTD_TEST_POSTGRES_URL, or skips the test without it
 // (fails it when ACCOUNTD_TEST_REQUIRE is "all" or names "postgres").
-func adminURL(t *testing.T) string {
+func adminURL(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("ACCOUNTD_TEST_POSTGRES_URL")
 	if admin == "" {
@@ -93,7 +93,7 @@ func testName() string {
 }
 
 // adminExec runs one statement on its own connection to the admin URL.
-func adminExec(t *testing.T, ctx context.Context, admin, sql string) {
+func adminExec(t testing.TB, ctx context.Context, admin, sql string) {
 	t.Helper()
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {

@@ -40,22 +40,6 @@ func TestEnqueueAfterCloseFails(t *testing.T) {
 	}
 }
 
-// BenchmarkEnqueueMailParallel: concurrent enqueues, as concurrent reset
-// requests make them; compare with BenchmarkEnqueueMail (one at a time).
-func BenchmarkEnqueueMailParallel(b *testing.B) {
-	s := openMigrated(b).Store()
-	b.SetParallelism(8)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			m := outboxMail(1)
-			if err := s.EnqueueMail(context.Background(), &m); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
-
 // PurgeMail deletes in chunks; more rows than a chunk all go, the queued
 // ones stay.
 func TestPurgeMailInChunks(t *testing.T) {

@@ -1,135 +1,26 @@
 package sqlite_test
 
 import (
-	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/storetest"
 )
 
-// Benchmarks of the store's hot paths: the outbox insert of every reset
-// request, the worker's claim, and the token lookup of every authenticated
-// request. internal/postgres has the same on PostgreSQL.
-
-func benchStore(b *testing.B) account.Store {
-	b.Helper()
-	db, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	return db.Store()
-}
-
-// benchMail is a queued reset request as RequestReset writes it.
-func benchMail(n int, now time.Time) account.Mail {
-	return account.Mail{Kind: account.MailResetRequest, To: fmt.Sprintf("user%d@example.com", n),
-		Data:      map[string]string{"ip": "192.0.2.1", "user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "requested_at": "2026-11-27 13:58 UTC"},
-		MessageID: fmt.Sprintf("<%d.bench@example.com>", n), Status: account.MailQueued, CreatedAt: now, NextAt: now}
-}
-
-// benchFill enqueues n mails in one transaction, sent ones when sent is set.
-func benchFill(b *testing.B, s account.Store, from, n int, sent bool) {
-	b.Helper()
-	now := time.Now().UTC()
-	err := s.InTx(context.Background(), func(tx account.Store) error {
-		for i := from; i < from+n; i++ {
-			m := benchMail(i, now)
-			if sent {
-				m.Status, m.SentAt = account.MailSent, now
-			}
-			if err := tx.EnqueueMail(context.Background(), &m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-}
-
-func BenchmarkEnqueueMail(b *testing.B) {
-	s := benchStore(b)
-	ctx := context.Background()
-	i := 0
-	for b.Loop() {
-		i++
-		m := benchMail(i, time.Now().UTC())
-		if err := s.EnqueueMail(ctx, &m); err != nil {
+// BenchmarkStore runs the store benchmarks shared with PostgreSQL
+// (storetest.Benchmarks) on a fresh SQLite file each.
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmarks(b, func(b *testing.B) account.Store {
+		db, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkClaimMail claims batches of 50 (the worker's first batch size;
-// it claims 12 now) from an outbox holding 10,000 sent mails, as a running
-// server's does.
-func BenchmarkClaimMail(b *testing.B) {
-	s := benchStore(b)
-	benchFill(b, s, 0, 10000, true)
-	ctx := context.Background()
-	b.Run("batch50", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			benchFill(b, s, 100000+50*i, 50, false)
-			now := time.Now().UTC()
-			b.StartTimer()
-			got, err := s.ClaimMail(ctx, now, now.Add(time.Minute), 50)
-			if err != nil || len(got) != 50 {
-				b.Fatalf("ClaimMail() = %d mails, %v; want 50", len(got), err)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(50*b.N), "ns/mail")
-	})
-	b.Run("idle", func(b *testing.B) {
-		for b.Loop() {
-			now := time.Now().UTC()
-			if _, err := s.ClaimMail(ctx, now, now.Add(time.Minute), 50); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
-func BenchmarkTokenByHash(b *testing.B) {
-	s := benchStore(b)
-	ctx := context.Background()
-	now := time.Now().UTC()
-	u := account.User{Email: "ada@example.com", EmailKey: account.EmailKey("ada@example.com"),
-		PasswordHash: "$argon2id$x", Timezone: "UTC", CreatedAt: now, UpdatedAt: now,
-		PasswordChangedAt: now, EmailChangedAt: now}
-	if err := s.CreateUser(ctx, &u); err != nil {
-		b.Fatal(err)
-	}
-	raw := account.NewToken()
-	if err := s.CreateToken(ctx, &account.Token{UserID: u.ID, Kind: account.TokenLogin,
-		Hash: account.HashSecret(raw), CreatedAt: now}); err != nil {
-		b.Fatal(err)
-	}
-	hash := account.HashSecret(raw)
-	for b.Loop() {
-		if _, err := s.TokenByHash(ctx, hash); err != nil {
+		b.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(b.Context()); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkMailStatsBacklog is one /metrics scrape's query while 100,000
-// mails wait in the queue.
-func BenchmarkMailStatsBacklog(b *testing.B) {
-	s := benchStore(b)
-	benchFill(b, s, 0, 100_000, false)
-	for b.Loop() {
-		if _, err := s.MailStats(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-	}
+		return db.Store()
+	})
 }
