@@ -2,7 +2,6 @@ package account_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -202,16 +201,9 @@ func (r rfRecordingStore) Events(ctx context.Context, f account.EventFilter) ([]
 // its calls, the log, and the unwrapped store.
 func rfNewService(t *testing.T) (*account.Service, *rfLog, account.Store) {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "accountd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	store := sqlite.TestStore(t)
 	log := &rfLog{}
-	return rfServiceOn(t, rfRecordingStore{Store: db.Store(), log: log}), log, db.Store()
+	return rfServiceOn(t, rfRecordingStore{Store: store, log: log}), log, store
 }
 
 // rfServiceOn returns a Service on st with cheap hashing, a fixed clock and

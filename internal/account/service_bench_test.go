@@ -3,7 +3,6 @@ package account_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,16 +18,9 @@ import (
 
 func benchService(b *testing.B) *account.Service {
 	b.Helper()
-	db, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	store := sqlite.TestStore(b)
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
-	return account.NewService(db.Store(), hasher, account.Config{DashboardURL: "https://dash.example.com",
+	return account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
 		ResetEmailsPerHour: 3, Policy: password.DefaultPolicy()}, time.Now, nil)
 }
 

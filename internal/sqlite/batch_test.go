@@ -3,26 +3,12 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/groupcommit"
 )
-
-func openMigrated(t testing.TB) *DB {
-	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "a.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 func outboxMail(i int) account.Mail {
 	now := time.Now().UTC().Truncate(time.Microsecond)
@@ -31,9 +17,8 @@ func outboxMail(i int) account.Mail {
 }
 
 func TestEnqueueAfterCloseFails(t *testing.T) {
-	db := openMigrated(t)
-	s := db.Store()
-	db.Close()
+	s := TestStore(t)
+	s.db.Close()
 	m := outboxMail(0)
 	if err := s.EnqueueMail(context.Background(), &m); !errors.Is(err, groupcommit.ErrClosed) {
 		t.Errorf("EnqueueMail after Close = %v, want groupcommit.ErrClosed", err)
@@ -43,7 +28,7 @@ func TestEnqueueAfterCloseFails(t *testing.T) {
 // PurgeMail deletes in chunks; more rows than a chunk all go, the queued
 // ones stay.
 func TestPurgeMailInChunks(t *testing.T) {
-	s := openMigrated(t).Store()
+	s := TestStore(t)
 	old := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Microsecond)
 	const n = 2*purgeChunk + 500
 	err := s.InTx(context.Background(), func(tx account.Store) error {

@@ -2,13 +2,11 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -65,23 +63,16 @@ var apiFuzzStatuses = map[int]bool{200: true, 201: true, 204: true, 400: true, 4
 // file over HTTP. It returns the server's URL.
 func apiFuzzEnv(f *testing.F) string {
 	f.Helper()
-	db, err := sqlite.Open(filepath.Join(f.TempDir(), "accountd.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		f.Fatal(err)
-	}
+	store := sqlite.TestStore(f)
 	start := time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)
 	now := func() time.Time { return start }
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
-	svc := account.NewService(db.Store(), hasher, account.Config{DashboardURL: "https://dash.example.com",
+	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
 		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 3, MailDomain: "example.com", Policy: password.DefaultPolicy()},
 		now, nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := web.New(svc, captcha.None{}, log, web.NewMetrics(prometheus.NewRegistry()),
-		web.Config{DevInbox: db.Store(), MinPasswordLength: 8})
+		web.Config{DevInbox: store, MinPasswordLength: 8})
 	srv := httptest.NewServer(h)
 	f.Cleanup(srv.Close)
 	return srv.URL

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -141,15 +140,7 @@ func openTestStore(t *testing.T) account.Store {
 		}
 		return db.Store()
 	}
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "accountd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db.Store()
+	return sqlite.TestStore(t)
 }
 
 // response is what a request got back.

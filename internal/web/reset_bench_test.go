@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,16 +25,9 @@ import (
 
 func benchHandler(b *testing.B) (http.Handler, *account.Service) {
 	b.Helper()
-	db, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	store := sqlite.TestStore(b)
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
-	svc := account.NewService(db.Store(), hasher, account.Config{DashboardURL: "https://dash.example.com",
+	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
 		ResetEmailsPerHour: 3, Policy: password.DefaultPolicy()}, time.Now, nil)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	h := web.New(svc, captcha.None{}, log, web.NewMetrics(prometheus.NewRegistry()),
