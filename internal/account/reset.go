@@ -65,12 +65,14 @@ func (s *Service) ResolveMail(ctx context.Context, m Mail) (Mail, error) {
 func (s *Service) ResolveMails(ctx context.Context, ms []Mail) ([]Mail, []error) {
 	out, errs := slices.Clone(ms), make([]error, len(ms))
 	var todo []int // indexes of the reset requests, in address order
+	keys := make([]string, len(ms))
 	for i, m := range ms {
 		if m.Kind == MailResetRequest {
 			todo = append(todo, i)
+			keys[i] = EmailKey(m.To) // once each: it normalises Unicode
 		}
 	}
-	slices.SortStableFunc(todo, func(a, b int) int { return strings.Compare(EmailKey(ms[a].To), EmailKey(ms[b].To)) })
+	slices.SortStableFunc(todo, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
 	if len(todo) > 1 {
 		resolved := make([]Mail, len(todo))
 		err := s.store.InTx(ctx, func(tx Store) error {
