@@ -17,6 +17,7 @@ type bench struct {
 	sink   *sink // nil without -smtp-listen
 	tokens tokenSource
 	known  []string // addresses of the registered accounts
+	bodies bodies   // the fixed request bodies, built once
 	runID  string   // distinguishes this run's markers
 	runs   int      // mail-latency runs so far
 }
@@ -36,6 +37,7 @@ func newBench(cfg config, log io.Writer) (*bench, error) {
 	for i := range cfg.accounts {
 		b.known = append(b.known, knownEmail(i))
 	}
+	b.bodies = newBodies(b.known, cfg.password)
 	return b, nil
 }
 
