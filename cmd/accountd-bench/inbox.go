@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"html"
@@ -48,7 +49,7 @@ func (in *inbox) list(ctx context.Context) ([]inboxEntry, error) {
 		id, _ := strconv.ParseInt(m[2], 10, 64)
 		out = append(out, inboxEntry{id: id, to: html.UnescapeString(m[1])})
 	}
-	slices.SortFunc(out, func(a, b inboxEntry) int { return int(a.id - b.id) })
+	slices.SortFunc(out, func(a, b inboxEntry) int { return cmp.Compare(a.id, b.id) })
 	return out, nil
 }
 

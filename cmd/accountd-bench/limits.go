@@ -77,7 +77,8 @@ func httpFloor(ctx context.Context, concurrency int, d time.Duration, body []byt
 // hashBound returns argon2id hashes per second on every core with accountd's
 // parameters (password.DefaultParams): one goroutine per core hashing for d.
 func hashBound(ctx context.Context, d time.Duration) Limit {
-	h := password.NewHasher(password.DefaultParams())
+	p := password.DefaultParams()
+	h := password.NewHasher(p)
 	cores := runtime.NumCPU()
 	var n atomic.Int64
 	start := time.Now()
@@ -93,7 +94,6 @@ func hashBound(ctx context.Context, d time.Duration) Limit {
 		})
 	}
 	wg.Wait()
-	p := password.DefaultParams()
 	return Limit{Name: "hash-bound", PerSecond: float64(n.Load()) / time.Since(start).Seconds(),
 		Detail: argonDetail(p, cores)}
 }

@@ -85,8 +85,8 @@ func statusKiB(pid int, field string) (int64, error) {
 // procWatch follows the accountd process during one run: its resident
 // memory and the CPU time it uses. It resets the kernel's high-water mark
 // (VmHWM) at the start by writing 5 to /proc/<pid>/clear_refs, so VmHWM
-// afterwards is the peak of this run; it also samples VmRSS every 50 ms in
-// case the reset is refused.
+// afterwards is the peak of this run; only if the reset is refused does it
+// sample VmRSS every 50 ms instead.
 type procWatch struct {
 	pid      int
 	reset    bool
@@ -117,6 +117,9 @@ func watchProc(pid int) *procWatch {
 	w.cpuStart, _ = cpuSeconds(pid)
 	w.toolCPU, _ = cpuSeconds(os.Getpid())
 	w.reset = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
+	if w.reset {
+		return w // VmHWM at the end is the peak: no sampling needed
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
 	w.wg.Go(func() {
@@ -144,11 +147,13 @@ func (w *procWatch) stop() procUsage {
 	if w == nil {
 		return procUsage{}
 	}
-	w.cancel()
-	w.wg.Wait()
-	kb := w.peak.Load()
-	if hwm, err := statusKiB(w.pid, "VmHWM"); err == nil && w.reset {
-		kb = max(kb, hwm)
+	var kb int64
+	if w.reset {
+		kb, _ = statusKiB(w.pid, "VmHWM")
+	} else {
+		w.cancel()
+		w.wg.Wait()
+		kb = w.peak.Load()
 	}
 	u := procUsage{peakMiB: float64(kb) / 1024, startMiB: float64(w.start) / 1024,
 		wallSeconds: time.Since(w.began).Seconds()}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
 	"io"
 	"log"
 	"mime"
@@ -212,7 +211,7 @@ func messageText(data []byte) string {
 	mr := multipart.NewReader(m.Body, params["boundary"])
 	for {
 		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) || err != nil {
+		if err != nil { // io.EOF after the last part
 			return out.String()
 		}
 		// NextPart decodes quoted-printable itself and drops the header.
