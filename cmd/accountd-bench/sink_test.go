@@ -2,19 +2,22 @@ package main
 
 import (
 	"bytes"
-	"net/smtp"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/accountd/accountd/internal/mail"
 )
 
 const testToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// resetEmail builds a message the way accountd's SMTP sender does (go-mail,
-// text and HTML alternatives), with a link and a User-Agent long enough to
-// be wrapped by quoted-printable.
+// resetEmail builds a message shaped like accountd's (go-mail, text and
+// HTML alternatives), with a link and a User-Agent long enough to be wrapped
+// by quoted-printable, for the parser alone; TestSink sends accountd's real
+// email through its real sender.
 func resetEmail(t *testing.T, to, agent string) []byte {
 	t.Helper()
 	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
@@ -61,10 +64,30 @@ func TestSink(t *testing.T) {
 	cur, _ := s.cursor(t.Context())
 	s.trackMarks("run1-")
 	to := "bench-00007@bench.example.org"
+	// accountd's own reset email, rendered and sent the way its worker does,
+	// so a change to the email that the sink can no longer read fails here.
+	templates, err := mail.LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := mail.NewSMTPSender("smtp://"+s.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
 	send := func(agent string) {
 		t.Helper()
-		if err := smtp.SendMail(s.Addr, nil, "noreply@example.com", []string{to}, resetEmail(t, to, agent)); err != nil {
-			t.Fatalf("SendMail to the sink: %v", err)
+		link := "http://127.0.0.1:8080/resetpassword/" + testToken + "/confirm/"
+		r, err := templates.Render("reset_link", "", map[string]string{"email": to, "token": testToken,
+			"link": link, "cancel_link": link, "expires_at": "27 November 2026, 14:58 UTC",
+			"requested_at": "27 November 2026, 13:58 UTC", "ip": "127.0.0.1", "user_agent": agent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sender.Send(t.Context(), mail.Message{MessageID: fmt.Sprintf("<%d@example.com>", time.Now().UnixNano()),
+			From: "noreply@example.com", To: to, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+			Date: time.Now()}); err != nil {
+			t.Fatalf("send to the sink: %v", err)
 		}
 	}
 	send(markAgent("run1-0"))
