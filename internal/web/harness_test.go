@@ -23,7 +23,7 @@ import (
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/postgres"
-	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/testdb"
 	"github.com/accountd/accountd/internal/web"
 )
 
@@ -130,7 +130,7 @@ func openTestStore(t *testing.T) account.Store {
 	t.Helper()
 	ctx := context.Background()
 	if os.Getenv("ACCOUNTD_TEST_POSTGRES_URL") != "" {
-		db, err := postgres.Open(ctx, postgres.TestSchema(t))
+		db, err := postgres.Open(ctx, testdb.PostgresSchema(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func openTestStore(t *testing.T) account.Store {
 		}
 		return db.Store()
 	}
-	return sqlite.TestStore(t)
+	return testdb.SQLiteStore(t)
 }
 
 // response is what a request got back.
