@@ -261,7 +261,7 @@ func (a *app) limiter() (ratelimit.Limiter, error) {
 	degraded := prometheus.NewGauge(prometheus.GaugeOpts{Name: "accountd_ratelimit_redis_degraded",
 		Help: "1 while Redis cannot be reached and rate limits are counted in this node's memory."})
 	a.reg.MustRegister(degraded)
-	return ratelimit.NewFallback(ratelimit.NewRedis(redis.NewClient(opt), "accountd:rl:", time.Now), mem, a.log,
+	return ratelimit.NewFallback(ratelimit.NewRedis(redis.NewClient(opt), "accountd:rl:"), mem, a.log,
 		func(d bool) {
 			if d {
 				degraded.Set(1)
