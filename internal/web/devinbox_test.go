@@ -13,7 +13,9 @@ type brokenInbox struct{}
 
 var errInboxDown = errors.New("database is down")
 
-func (brokenInbox) DevMails(context.Context, int) ([]account.DevMail, error) { return nil, errInboxDown }
+func (brokenInbox) DevMails(context.Context, int) ([]account.DevMail, error) {
+	return nil, errInboxDown
+}
 func (brokenInbox) DevMailByID(context.Context, int64) (account.DevMail, error) {
 	return account.DevMail{}, errInboxDown
 }
