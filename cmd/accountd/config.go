@@ -55,6 +55,9 @@ type config struct {
 	MailWorkers        int
 	MailRetryBase      time.Duration
 	MailLease          time.Duration
+
+	// proxies is TrustedProxies parsed, by finish.
+	proxies []netip.Prefix
 }
 
 // setting describes one setting: its flag, its variable, its default and
@@ -254,9 +257,11 @@ func (c *config) finish() error {
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		return errors.New("ACCOUNTD_REDIS_URL: want redis://… or rediss://…")
 	}
-	if _, err := c.trustedProxies(); err != nil {
+	proxies, err := c.trustedProxies()
+	if err != nil {
 		return err
 	}
+	c.proxies = proxies
 	for _, o := range c.corsOrigins() {
 		if u, err := url.Parse(o); err != nil || u.Host == "" || u.Path != "" || o == "*" ||
 			(u.Scheme != "https" && u.Scheme != "http") {

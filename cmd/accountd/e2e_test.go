@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
-	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/smtptest"
+	"github.com/accountd/accountd/internal/testdb"
 )
 
 // lockedBuffer collects the process's log from several goroutines.
@@ -44,7 +44,7 @@ func (l *lockedBuffer) String() string {
 // ACCOUNTD_TEST_POSTGRES_URL is set, else a SQLite file.
 func testDatabaseURL(t *testing.T) string {
 	if os.Getenv("ACCOUNTD_TEST_POSTGRES_URL") != "" {
-		return postgres.TestSchema(t)
+		return testdb.PostgresSchema(t)
 	}
 	return filepath.Join(t.TempDir(), "accountd.db")
 }

@@ -29,7 +29,7 @@ func mailCommand(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	defer a.db.Close()
+	defer a.Close()
 	if args[0] == "list" {
 		return listMail(ctx, a, account.MailStatus(*status), *limit, stdout)
 	}

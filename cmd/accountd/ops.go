@@ -62,7 +62,7 @@ func resetLink(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	defer a.db.Close()
+	defer a.Close()
 	link, err := a.svc.ResetLink(ctx, rest[0], *send)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func audit(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	defer a.db.Close()
+	defer a.Close()
 	events, err := a.svc.Events(ctx, *email, account.EventFilter{Since: from, Limit: *limit})
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func purge(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	defer a.db.Close()
+	defer a.Close()
 	n, err := a.svc.Purge(ctx, cfg.DeleteGrace)
 	if err != nil {
 		return err

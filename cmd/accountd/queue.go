@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,25 +16,74 @@ import (
 const queueWarnAge = 5 * time.Minute
 
 // registerQueueMetrics exposes the outbox: queued and dead emails and the age
-// of the oldest queued one, read from the database at each scrape (so every
+// of the oldest queued one, read from the database once per scrape (so every
 // node reports the shared queue).
 func registerQueueMetrics(reg prometheus.Registerer, store account.Store, now func() time.Time) {
-	stats := func() account.MailStats {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		st, _ := store.MailStats(ctx) // a failed read reports zeros; /readyz tells the outage
-		return st
+	reg.MustRegister(newQueueCollector(store, now))
+}
+
+// queueCollector reads the outbox's numbers at each scrape. When the read
+// fails it reports the last numbers it read, with the oldest email's age
+// still growing, and counts the failure: zeros would clear a dead-mail alert
+// during the very outage that may be killing mail, and no series at all
+// would too (an absent series resolves an alert). Before any read succeeded
+// it reports only the failures.
+type queueCollector struct {
+	store                account.Store
+	now                  func() time.Time
+	queued, dead, oldest *prometheus.Desc
+	failures             prometheus.Counter
+
+	mu   sync.Mutex
+	last *account.MailStats // the last numbers read; nil before the first
+}
+
+func newQueueCollector(store account.Store, now func() time.Time) *queueCollector {
+	return &queueCollector{
+		store: store, now: now,
+		queued: prometheus.NewDesc("accountd_mail_queued", "Emails waiting to be sent (all nodes).", nil, nil),
+		dead: prometheus.NewDesc("accountd_mail_dead",
+			"Emails given up on (all nodes); see accountd mail list -status dead.", nil, nil),
+		oldest: prometheus.NewDesc("accountd_mail_oldest_queued_age_seconds",
+			"Age of the oldest email waiting to be sent; 0 when none waits.", nil, nil),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "accountd_mail_stats_errors_total",
+			Help: "Scrapes whose outbox read failed; the accountd_mail_* gauges then repeat the last read."}),
 	}
-	reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "accountd_mail_queued",
-			Help: "Emails waiting to be sent (all nodes)."}, func() float64 { return float64(stats().Queued) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "accountd_mail_dead",
-			Help: "Emails given up on (all nodes); see accountd mail list -status dead."},
-			func() float64 { return float64(stats().Dead) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "accountd_mail_oldest_queued_age_seconds",
-			Help: "Age of the oldest email waiting to be sent; 0 when none waits."},
-			func() float64 { return queueAge(stats(), now()).Seconds() }),
-	)
+}
+
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.queued
+	ch <- c.dead
+	ch <- c.oldest
+	c.failures.Describe(ch)
+}
+
+func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	if st, ok := c.stats(); ok {
+		ch <- prometheus.MustNewConstMetric(c.queued, prometheus.GaugeValue, float64(st.Queued))
+		ch <- prometheus.MustNewConstMetric(c.dead, prometheus.GaugeValue, float64(st.Dead))
+		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, queueAge(st, c.now()).Seconds())
+	}
+	c.failures.Collect(ch)
+}
+
+// stats reads the outbox's numbers, or returns the last ones read when the
+// database does not answer; ok is false when there are none.
+func (c *queueCollector) stats() (account.MailStats, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := c.store.MailStats(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.failures.Inc()
+		if c.last == nil {
+			return account.MailStats{}, false
+		}
+		return *c.last, true
+	}
+	c.last = &st
+	return st, true
 }
 
 func queueAge(st account.MailStats, now time.Time) time.Duration {

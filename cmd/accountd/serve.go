@@ -45,9 +45,34 @@ type app struct {
 	workers  []*mailer.Worker
 	recorder *mailer.Recorder
 	reg      *prometheus.Registry
+	// redis is the rate limiter's client, when it has one.
+	redis *redis.Client
 }
 
-// newLogger builds the one logger, passed down from here (DESIGN §8).
+// Close releases what newApp and limiter opened, once the workers have
+// stopped: the mail recorder, the SMTP connections, the Redis client and
+// the database. Every command that built an app closes it on every exit
+// path (defer a.Close()).
+func (a *app) Close() {
+	if a.recorder != nil {
+		a.recorder.Close()
+	}
+	for _, closeSender := range a.closeSenders {
+		if err := closeSender(); err != nil {
+			a.log.Warn("closing an SMTP connection", "err", err)
+		}
+	}
+	if a.redis != nil {
+		if err := a.redis.Close(); err != nil {
+			a.log.Warn("closing the Redis client", "err", err)
+		}
+	}
+	a.db.Close()
+}
+
+// newLogger builds the one logger, passed down from here (DESIGN §8). A
+// line logged with a request's context carries its request_id, whichever
+// package writes it (web.LogHandler).
 func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
@@ -56,9 +81,9 @@ func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch cfg.LogFormat {
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(web.LogHandler(slog.NewJSONHandler(w, opts))), nil
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(web.LogHandler(slog.NewTextHandler(w, opts))), nil
 	}
 	return nil, fmt.Errorf("ACCOUNTD_LOG_FORMAT: %q is not json or text", cfg.LogFormat)
 }
@@ -73,7 +98,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	templates, err := mailer.LoadTemplates(cfg.MailTemplates)
 	if err != nil {
-		db.Close()
+		a.Close()
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}
 	from := cfg.mailFrom()
@@ -97,6 +122,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		MailDomain:           mailDomain(from),
 		Policy:               cfg.policy(),
 		OnEvent:              func(typ string) { events.WithLabelValues(typ).Inc() },
+		OnAuditError:         auditErrorHook(log, a.reg),
 	}, time.Now, a.wakeWorkers)
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)
@@ -104,8 +130,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	for range max(1, cfg.MailWorkers) {
 		sender, err := a.sender()
 		if err != nil {
-			a.recorder.Close()
-			db.Close()
+			a.Close() // the senders made so far too
 			return nil, err
 		}
 		a.workers = append(a.workers, mailer.NewWorker(a.store, a.svc, templates, sender, mailer.WorkerConfig{
@@ -120,6 +145,21 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		}))
 	}
 	return a, nil
+}
+
+// auditErrorHook logs and counts the audit events of failure paths that
+// could not be written (account.Config.OnAuditError): the request was
+// answered as usual, so this line and accountd_audit_event_errors_total are
+// the only trace of the gap in the audit log.
+func auditErrorHook(log *slog.Logger, reg prometheus.Registerer) func(context.Context, string, error) {
+	failed := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "accountd_audit_event_errors_total", Help: "Audit events that could not be recorded, by type.",
+	}, []string{"type"})
+	reg.MustRegister(failed)
+	return func(ctx context.Context, typ string, err error) {
+		failed.WithLabelValues(typ).Inc()
+		log.ErrorContext(ctx, "audit event not recorded", "type", typ, "err", err)
+	}
 }
 
 // wakeWorkers tells the mail workers that a mail was queued.
@@ -214,12 +254,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	defer a.db.Close()
+	defer a.Close()
 	if cfg.Dev {
 		fmt.Fprint(stderr, devBanner)
 		log.Warn("captcha provider is none: every captcha is accepted (development only)")
 	}
-	proxies, _ := cfg.trustedProxies()
 	var inbox web.DevInbox
 	if cfg.SMTPURL == "" {
 		inbox = a.store
@@ -230,8 +269,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	handler := web.New(a.svc, v, log, web.NewMetrics(a.reg), web.Config{
 		Limiter: limiter, Limits: web.DefaultRateLimits(),
-		DevInbox: inbox, TrustedProxies: proxies, MinPasswordLength: cfg.policy().MinLength,
-		CORSOrigins: cfg.corsOrigins(),
+		DevInbox: inbox, TrustedProxies: cfg.proxies, MinPasswordLength: cfg.policy().MinLength,
+		CORSOrigins: cfg.corsOrigins(), PublicURL: cfg.DashboardURL,
 		PageCaptcha: web.PageCaptchaFor(cfg.CaptchaProvider, cfg.CaptchaSiteKey),
 	})
 	return a.listen(ctx, handler, stdout)
@@ -261,7 +300,8 @@ func (a *app) limiter() (ratelimit.Limiter, error) {
 	degraded := prometheus.NewGauge(prometheus.GaugeOpts{Name: "accountd_ratelimit_redis_degraded",
 		Help: "1 while Redis cannot be reached and rate limits are counted in this node's memory."})
 	a.reg.MustRegister(degraded)
-	return ratelimit.NewFallback(ratelimit.NewRedis(redis.NewClient(opt), "accountd:rl:", time.Now), mem, a.log,
+	a.redis = redis.NewClient(opt)
+	return ratelimit.NewFallback(ratelimit.NewRedis(a.redis, "accountd:rl:"), mem, a.log,
 		func(d bool) {
 			if d {
 				degraded.Set(1)
@@ -365,13 +405,7 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 		_ = srv.Shutdown(shutdownCtx)
 	}
 	stopWorker()
-	wg.Wait()
-	a.recorder.Close()
-	for _, closeSender := range a.closeSenders {
-		if cerr := closeSender(); cerr != nil {
-			a.log.Warn("closing an SMTP connection", "err", cerr)
-		}
-	}
+	wg.Wait() // the caller's a.Close() may now close what the workers used
 	return err
 }
 

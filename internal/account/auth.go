@@ -93,7 +93,7 @@ func (s *Service) Login(ctx context.Context, email, pw string, c Client) (string
 		if werr := s.hashing(ctx, func() { s.hasher.VerifyDummy(pw) }); werr != nil {
 			return "", werr
 		}
-		_ = s.event(ctx, s.store, "login_failed", 0, "", c, "unknown address")
+		s.bestEffortEvent(ctx, "login_failed", 0, "", c, "unknown address")
 		return "", ErrBadCredentials
 	}
 	return s.loginExisting(ctx, u, pw, c)
@@ -107,7 +107,7 @@ func (s *Service) loginExisting(ctx context.Context, u User, pw string, c Client
 		return "", err
 	}
 	if !ok {
-		_ = s.event(ctx, s.store, "login_failed", u.ID, u.Email, c, "wrong password")
+		s.bestEffortEvent(ctx, "login_failed", u.ID, u.Email, c, "wrong password")
 		return "", ErrBadCredentials
 	}
 	// Rehash before the transaction: argon2id must not hold the write lock.

@@ -40,3 +40,24 @@ func TestDependenciesPointInward(t *testing.T) {
 		}
 	}
 }
+
+// TestBinaryLinksNoTestCode keeps test helpers out of the production binary:
+// package testing (and with it every test-only package of ours, such as
+// internal/testdb, storetest and smtptest) must not be among the
+// dependencies of cmd/accountd.
+func TestBinaryLinksNoTestCode(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../../cmd/accountd").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps cmd/accountd: %v\n%s", err, out)
+	}
+	testOnly := []string{"testing", "github.com/accountd/accountd/internal/testdb",
+		"github.com/accountd/accountd/internal/storetest", "github.com/accountd/accountd/internal/smtptest"}
+	for _, dep := range strings.Fields(string(out)) {
+		if slices.Contains(testOnly, dep) {
+			t.Errorf("cmd/accountd depends on %s, a package for tests only", dep)
+		}
+	}
+}

@@ -159,7 +159,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, u User, pw string, c
 		return err
 	}
 	if !ok {
-		_ = s.event(ctx, s.store, "password_check_failed", u.ID, u.Email, c, "wrong password")
+		s.bestEffortEvent(ctx, "password_check_failed", u.ID, u.Email, c, "wrong password")
 		return ErrWrongPassword
 	}
 	return nil

@@ -295,7 +295,7 @@ func (s *Service) rejectReset(ctx context.Context, u User, reason string, err er
 	if ae.Code == "expired" {
 		typ = "reset_expired"
 	}
-	_ = s.event(ctx, s.store, typ, u.ID, u.Email, c, reason)
+	s.bestEffortEvent(ctx, typ, u.ID, u.Email, c, reason)
 	return err
 }
 
@@ -305,7 +305,7 @@ func (s *Service) CheckReset(ctx context.Context, raw string, c Client) error {
 	if err != nil {
 		return s.rejectReset(ctx, u, reason, err, c)
 	}
-	_ = s.event(ctx, s.store, "reset_checked", u.ID, u.Email, c, "")
+	s.bestEffortEvent(ctx, "reset_checked", u.ID, u.Email, c, "")
 	return nil
 }
 
@@ -358,7 +358,9 @@ func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (
 	var token string
 	now := s.clock()
 	err = s.store.InTx(ctx, func(tx Store) error {
-		if err := tx.UseResetToken(ctx, rt.ID, now); err != nil {
+		if err := tx.UseResetToken(ctx, rt.ID, now); isNotFound(err) {
+			return errResetRaced
+		} else if err != nil {
 			return err
 		}
 		if err := s.setPassword(ctx, tx, u, hash, 0, kinds, now, c, "reset_completed"); err != nil {
@@ -370,7 +372,7 @@ func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (
 		token, _, err = s.issueToken(ctx, tx, u.ID, TokenLogin, "")
 		return err
 	})
-	if isNotFound(err) {
+	if errors.Is(err, errResetRaced) {
 		return "", s.rejectReset(ctx, u, "used concurrently", errResetInvalid, c)
 	}
 	if err != nil {
@@ -379,3 +381,8 @@ func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (
 	s.wake()
 	return token, nil
 }
+
+// errResetRaced is what UseResetToken's "no such unused token" means inside
+// CompleteReset: another request used the token since it was checked. Any
+// other not-found in that transaction is a fault, not a used link.
+var errResetRaced = errors.New("reset token used concurrently")

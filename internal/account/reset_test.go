@@ -11,7 +11,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/password"
-	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/testdb"
 )
 
 // rfLog is the list of Store methods called, shared by a recording store and
@@ -201,7 +201,7 @@ func (r rfRecordingStore) Events(ctx context.Context, f account.EventFilter) ([]
 // its calls, the log, and the unwrapped store.
 func rfNewService(t *testing.T) (*account.Service, *rfLog, account.Store) {
 	t.Helper()
-	store := sqlite.TestStore(t)
+	store := testdb.SQLiteStore(t)
 	log := &rfLog{}
 	return rfServiceOn(t, rfRecordingStore{Store: store, log: log}), log, store
 }

@@ -42,6 +42,11 @@ type Config struct {
 	// OnEvent, when set, is called with the type of every audit event
 	// recorded (a metrics hook).
 	OnEvent func(typ string)
+	// OnAuditError, when set, is called when an audit event of a failure
+	// path (a wrong password, a refused reset token) could not be written.
+	// Those writes do not fail the request, and the domain does not log:
+	// main logs and counts them. ctx is the request's.
+	OnAuditError func(ctx context.Context, typ string, err error)
 }
 
 // Client describes who sent a request, for audit events and emails.
@@ -109,14 +114,22 @@ func (s *Service) newMail(kind, to string, c Client, data map[string]string) *Ma
 }
 
 // event records an audit event through st, the store or a transaction. On
-// failure paths callers ignore its error: audit there is best
-// effort, and a lost event must not turn a 400 into a 503.
+// failure paths callers use bestEffortEvent instead.
 func (s *Service) event(ctx context.Context, st Store, typ string, userID int64, email string, c Client, detail string) error {
 	if s.cfg.OnEvent != nil {
 		s.cfg.OnEvent(typ)
 	}
 	return st.AddEvent(ctx, &Event{Time: s.clock(), Type: typ, UserID: userID, Email: email, EmailKey: EmailKey(email),
 		IP: c.IP, UserAgent: truncate(c.UserAgent, 512), Detail: detail})
+}
+
+// bestEffortEvent records an audit event of a failure path. Its error does
+// not reach the caller (a lost event must not turn a 400 into a 503) but is
+// reported to Config.OnAuditError, so a failing audit log is seen.
+func (s *Service) bestEffortEvent(ctx context.Context, typ string, userID int64, email string, c Client, detail string) {
+	if err := s.event(ctx, s.store, typ, userID, email, c, detail); err != nil && s.cfg.OnAuditError != nil {
+		s.cfg.OnAuditError(ctx, typ, err)
+	}
 }
 
 // issueToken creates a login token for the user and returns its value.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/password"
-	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/testdb"
 )
 
 // Benchmarks of the service's hot paths on a SQLite file: token
@@ -18,7 +18,7 @@ import (
 
 func benchService(b *testing.B) *account.Service {
 	b.Helper()
-	store := sqlite.TestStore(b)
+	store := testdb.SQLiteStore(b)
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	return account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
 		ResetEmailsPerHour: 3, Policy: password.DefaultPolicy()}, time.Now, nil)

@@ -107,19 +107,30 @@ type migration struct {
 	sql     string
 }
 
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrations() ([]migration, error) { return loadMigrations(migrationFS) }
+
+// loadMigrations reads migrations/NNNN_name.sql from fsys in the order of
+// their numbers. Two files with one number are refused: the runner records
+// applied migrations by number, so the second would never run on a database
+// that has the first, and would run on a fresh one.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	var out []migration
+	seen := map[int]string{}
 	for _, n := range names {
 		base := strings.TrimPrefix(n, "migrations/")
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a number", base)
 		}
-		b, err := migrationFS.ReadFile(n)
+		if other, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migrations %s and %s have the same number", other, base)
+		}
+		seen[v] = base
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, err
 		}

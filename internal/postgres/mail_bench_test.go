@@ -6,6 +6,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/storetest"
+	"github.com/accountd/accountd/internal/testdb"
 )
 
 // BenchmarkStore runs the store benchmarks shared with SQLite
@@ -13,7 +14,7 @@ import (
 // need ACCOUNTD_TEST_POSTGRES_URL.
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmarks(b, func(b *testing.B) account.Store {
-		db, err := postgres.Open(b.Context(), postgres.TestSchema(b))
+		db, err := postgres.Open(b.Context(), testdb.PostgresSchema(b))
 		if err != nil {
 			b.Fatal(err)
 		}

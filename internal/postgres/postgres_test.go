@@ -19,6 +19,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/storetest"
+	"github.com/accountd/accountd/internal/testdb"
 )
 
 // TestMain lets up to 8 tests run in parallel unless -test.parallel is
@@ -81,14 +82,14 @@ func migrate(t *testing.T, db *postgres.DB) []string {
 // migrated returns a store on a fresh, migrated database.
 func migrated(t *testing.T) *postgres.Store {
 	t.Helper()
-	db := open(t, postgres.TestDatabase(t))
+	db := open(t, testdb.PostgresDatabase(t))
 	migrate(t, db)
 	return db.Store()
 }
 
 func TestStore(t *testing.T) {
 	t.Parallel()
-	postgres.TestDatabase(t) // skip or fail once here rather than in every subtest
+	testdb.PostgresDatabase(t) // skip or fail once here rather than in every subtest
 	storetest.Run(t, func(t *testing.T) account.Store {
 		// Each subtest has a database of its own, so they can run side by
 		// side; see TestMain.
@@ -99,7 +100,7 @@ func TestStore(t *testing.T) {
 
 func TestMigrateIsIdempotent(t *testing.T) {
 	t.Parallel()
-	db := open(t, postgres.TestDatabase(t))
+	db := open(t, testdb.PostgresDatabase(t))
 	first := migrate(t, db)
 	if len(first) == 0 {
 		t.Fatalf("Migrate() on a new database = %q, want every migration applied", first)
@@ -113,7 +114,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 // must succeed and between them apply each migration once.
 func TestConcurrentMigrate(t *testing.T) {
 	t.Parallel()
-	url := postgres.TestDatabase(t)
+	url := testdb.PostgresDatabase(t)
 	dbs := []*postgres.DB{open(t, url), open(t, url)}
 	want, err := dbs[0].Pending(t.Context())
 	if err != nil {
@@ -145,7 +146,7 @@ func TestConcurrentMigrate(t *testing.T) {
 
 func TestPending(t *testing.T) {
 	t.Parallel()
-	db := open(t, postgres.TestDatabase(t))
+	db := open(t, testdb.PostgresDatabase(t))
 	before, err := db.Pending(t.Context())
 	if err != nil {
 		t.Fatalf("Pending() on a new database error = %v, want nil", err)
@@ -162,7 +163,7 @@ func TestPending(t *testing.T) {
 
 func TestPingNeedsMigrate(t *testing.T) {
 	t.Parallel()
-	db := open(t, postgres.TestDatabase(t))
+	db := open(t, testdb.PostgresDatabase(t))
 	if err := db.Store().Ping(t.Context()); err == nil {
 		t.Errorf("Ping() before Migrate() = nil, want an error")
 	}
@@ -174,7 +175,7 @@ func TestPingNeedsMigrate(t *testing.T) {
 
 func TestOpenFails(t *testing.T) {
 	t.Parallel()
-	postgres.TestDatabase(t)
+	testdb.PostgresDatabase(t)
 	for _, url := range []string{
 		"postgres://postgres:hunter2@127.0.0.1:1/none?sslmode=disable&connect_timeout=2",
 		"postgres://postgres:hunter2@127.0.0.1:5432/none?pool_max_conns=zero",
@@ -196,7 +197,7 @@ func TestOpenFails(t *testing.T) {
 // leased twice, and none may be missed.
 func TestClaimAcrossNodes(t *testing.T) {
 	t.Parallel()
-	url := postgres.TestDatabase(t)
+	url := testdb.PostgresDatabase(t)
 	nodes := []*postgres.DB{open(t, url), open(t, url)}
 	migrate(t, nodes[0])
 	const n, workersPerNode = 200, 4

@@ -74,7 +74,7 @@ func TestFallbackConformance(t *testing.T) {
 	testLimiter(t, func(t *testing.T) (Limiter, timeline) {
 		c := newFakeClock()
 		var rec fallbackRecord
-		return rec.newFallback(NewRedis(deadClient(t), "accountd:rl:", time.Now), NewMemory(c.Now)), fakeTime(c)
+		return rec.newFallback(NewRedis(deadClient(t), "accountd:rl:"), NewMemory(c.Now)), fakeTime(c)
 	})
 }
 
@@ -85,7 +85,7 @@ func TestFallbackConformanceRedis(t *testing.T) {
 		c, prefix := testRedis(t)
 		var rec fallbackRecord
 		t.Cleanup(func() { rec.check(t, nil, 0, 0) })
-		return rec.newFallback(NewRedis(c, prefix, time.Now), NewMemory(time.Now)), realTime
+		return rec.newFallback(NewRedis(c, prefix), NewMemory(time.Now)), realTime
 	})
 }
 
@@ -93,7 +93,7 @@ func TestFallbackConformanceRedis(t *testing.T) {
 // unreachable all get answers from memory; the outage is reported once.
 func TestFallbackUnreachable(t *testing.T) {
 	var rec fallbackRecord
-	f := rec.newFallback(NewRedis(deadClient(t), "accountd:rl:", time.Now), NewMemory(newFakeClock().Now))
+	f := rec.newFallback(NewRedis(deadClient(t), "accountd:rl:"), NewMemory(newFakeClock().Now))
 	var allowed atomic.Int64
 	var wg sync.WaitGroup
 	for range 20 {
@@ -121,7 +121,7 @@ func TestFallbackUnreachable(t *testing.T) {
 // an error for the caller, not a sign that Redis is down.
 func TestFallbackNotAnOutage(t *testing.T) {
 	var rec fallbackRecord
-	f := rec.newFallback(NewRedis(deadClient(t), "accountd:rl:", time.Now), NewMemory(newFakeClock().Now))
+	f := rec.newFallback(NewRedis(deadClient(t), "accountd:rl:"), NewMemory(newFakeClock().Now))
 	if _, err := f.Allow(context.Background(), "k", Limit{Rate: 1}); !errors.Is(err, ErrInvalidLimit) {
 		t.Errorf("Allow with an invalid limit error = %v, want ErrInvalidLimit", err)
 	}
@@ -139,7 +139,7 @@ func TestFallbackOneProbe(t *testing.T) {
 	hole := startBlackHole(t)
 	c := newTestClient(t, &redis.Options{Addr: hole.addr(), MaxRetries: -1, DialerRetries: 1, ReadTimeout: time.Minute})
 	var rec fallbackRecord
-	f := rec.newFallback(NewRedis(c, "accountd:rl:", time.Now), NewMemory(newFakeClock().Now))
+	f := rec.newFallback(NewRedis(c, "accountd:rl:"), NewMemory(newFakeClock().Now))
 	lim := PerMinute(10)
 
 	// Call A reaches the server, which then drops it: an outage.
@@ -188,7 +188,7 @@ func TestFallbackRecovers(t *testing.T) {
 	opt.Addr, opt.MaxRetries, opt.DialerRetries = proxy.addr(), -1, 1
 	c := newTestClient(t, &opt)
 	var rec fallbackRecord
-	f := rec.newFallback(NewRedis(c, prefix, time.Now), NewMemory(newFakeClock().Now))
+	f := rec.newFallback(NewRedis(c, prefix), NewMemory(newFakeClock().Now))
 	lim := PerHour(100) // no refill during the test
 	const key = "login:ip:1.2.3.4"
 

@@ -52,11 +52,9 @@ type Redis struct {
 }
 
 // NewRedis returns a Limiter on client that stores the counter of key under
-// prefix+key (for example prefix "accountd:rl:"). The time comes from the
-// Redis server, so that nodes with skewed clocks agree; now is accepted for
-// symmetry with NewMemory and is not used.
-func NewRedis(client redis.UniversalClient, prefix string, now func() time.Time) *Redis {
-	_ = now
+// prefix+key (for example prefix "accountd:rl:"). It takes no clock: the
+// time comes from the Redis server, so that nodes with skewed clocks agree.
+func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	return &Redis{client: client, prefix: prefix, script: redis.NewScript(gcraScript)}
 }
 

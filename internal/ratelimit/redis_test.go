@@ -76,17 +76,17 @@ func TestRedis(t *testing.T) {
 	// the waits are one emission interval of a short limit (~200 ms).
 	testLimiter(t, func(t *testing.T) (Limiter, timeline) {
 		c, prefix := testRedis(t)
-		return NewRedis(c, prefix, time.Now), realTime
+		return NewRedis(c, prefix), realTime
 	})
 }
 
-// TestRedisSharedByNodes: two limiters with their own clients — two nodes,
-// one of them with a clock an hour off — share one limit.
+// TestRedisSharedByNodes: two limiters with their own clients — two nodes —
+// share one limit. Neither reads its node's clock (NewRedis takes none), so
+// nodes whose clocks disagree still count alike.
 func TestRedisSharedByNodes(t *testing.T) {
 	c1, prefix := testRedis(t)
 	c2 := newTestClient(t, testRedisOptions(t))
-	skewed := func() time.Time { return time.Now().Add(time.Hour) }
-	nodes := []Limiter{NewRedis(c1, prefix, time.Now), NewRedis(c2, prefix, skewed)}
+	nodes := []Limiter{NewRedis(c1, prefix), NewRedis(c2, prefix)}
 	lim := PerMinute(10)
 	allowed := 0
 	for i := range 30 {
@@ -103,7 +103,7 @@ func TestRedisSharedByNodes(t *testing.T) {
 // a TTL of the time until the bucket is full again; Peek stores nothing.
 func TestRedisKey(t *testing.T) {
 	c, prefix := testRedis(t)
-	r := NewRedis(c, prefix, time.Now)
+	r := NewRedis(c, prefix)
 	ctx := context.Background()
 	const key = "login:ip:1.2.3.4"
 	lim := PerMinute(10)
@@ -145,7 +145,7 @@ func checkTTL(t *testing.T, c *redis.Client, key string, want time.Duration) {
 
 // TestRedisUnreachable: an unreachable server is an error, not an answer.
 func TestRedisUnreachable(t *testing.T) {
-	r := NewRedis(deadClient(t), "accountd:rl:", time.Now)
+	r := NewRedis(deadClient(t), "accountd:rl:")
 	res, err := r.Allow(context.Background(), "k", PerMinute(1))
 	if err == nil {
 		t.Fatalf("Allow on an unreachable server = %+v, nil; want an error", res)
@@ -154,7 +154,7 @@ func TestRedisUnreachable(t *testing.T) {
 
 func BenchmarkRedisAllow(b *testing.B) {
 	c, prefix := testRedis(b)
-	r := NewRedis(c, prefix, time.Now)
+	r := NewRedis(c, prefix)
 	ctx := context.Background()
 	lim := PerMinute(1_000_000)
 	for b.Loop() {

@@ -3,12 +3,28 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/groupcommit"
 )
+
+// migratedStore is testdb.SQLiteStore for this package's own tests, which
+// cannot import testdb (it imports sqlite).
+func migratedStore(t *testing.T) *Store {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "accountd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db.Store()
+}
 
 func outboxMail(i int) account.Mail {
 	now := time.Now().UTC().Truncate(time.Microsecond)
@@ -17,7 +33,7 @@ func outboxMail(i int) account.Mail {
 }
 
 func TestEnqueueAfterCloseFails(t *testing.T) {
-	s := TestStore(t)
+	s := migratedStore(t)
 	s.db.Close()
 	m := outboxMail(0)
 	if err := s.EnqueueMail(context.Background(), &m); !errors.Is(err, groupcommit.ErrClosed) {
@@ -28,7 +44,7 @@ func TestEnqueueAfterCloseFails(t *testing.T) {
 // PurgeMail deletes in chunks; more rows than a chunk all go, the queued
 // ones stay.
 func TestPurgeMailInChunks(t *testing.T) {
-	s := TestStore(t)
+	s := migratedStore(t)
 	old := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Microsecond)
 	const n = 2*purgeChunk + 500
 	err := s.InTx(context.Background(), func(tx account.Store) error {

@@ -43,31 +43,39 @@ type DB struct {
 
 // Open opens (creating if needed) the database file at path.
 func Open(path string) (*DB, error) {
-	dsn := func(txlock string) string {
-		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
-			q.Add("_pragma", p)
-		}
-		q.Set("_txlock", txlock)
-		// SQLite decodes %HH in URI filenames and starts the query at the
-		// first "?": escape those so any file name means itself.
-		esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-		return "file:" + esc + "?" + q.Encode()
-	}
-	wc, err := newCachingConnector(dsn("immediate"))
+	// The writer first: its first connection creates the file and turns WAL
+	// on, which the readers rely on.
+	w, err := openPool(path, "immediate", 1)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := newCachingConnector(dsn("deferred"))
+	r, err := openPool(path, "deferred", 8)
+	if err != nil {
+		w.Close() // its connection is open by now
+		return nil, err
+	}
+	return &DB{w: w, r: r, batch: newBatcher(w)}, nil
+}
+
+// openPool opens a pool of up to n connections to the file at path whose
+// transactions begin with txlock, and checks that one connects.
+func openPool(path, txlock string, n int) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", txlock)
+	// SQLite decodes %HH in URI filenames and starts the query at the first
+	// "?": escape those so any file name means itself.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	c, err := newCachingConnector("file:" + esc + "?" + q.Encode())
 	if err != nil {
 		return nil, err
 	}
-	w, r := sql.OpenDB(wc), sql.OpenDB(rc)
-	w.SetMaxOpenConns(1)
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8) // keep their prepared statements (the default keeps 2)
-	db := &DB{w: w, r: r, batch: newBatcher(w)}
-	if err := w.Ping(); err != nil {
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n) // keep their prepared statements (the default keeps 2)
+	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -89,19 +97,30 @@ type migration struct {
 	sql     string
 }
 
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrations() ([]migration, error) { return loadMigrations(migrationFS) }
+
+// loadMigrations reads migrations/NNNN_name.sql from fsys in the order of
+// their numbers. Two files with one number are refused: the runner records
+// applied migrations by number, so the second would never run on a database
+// that has the first, and would run on a fresh one.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	var out []migration
+	seen := map[int]string{}
 	for _, n := range names {
 		base := strings.TrimPrefix(n, "migrations/")
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a number", base)
 		}
-		b, err := migrationFS.ReadFile(n)
+		if other, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migrations %s and %s have the same number", other, base)
+		}
+		seen[v] = base
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, err
 		}
@@ -264,10 +283,17 @@ func (s *Store) exec(ctx context.Context, mustChange bool, query string, args ..
 	if err != nil {
 		return mapErr(err)
 	}
-	if mustChange {
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return account.ErrNotFound
-		}
+	if !mustChange {
+		return nil
+	}
+	// A failed count is a failure, not "no such row": that would tell a
+	// caller a token or account is gone when the database is.
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return account.ErrNotFound
 	}
 	return nil
 }

@@ -237,8 +237,11 @@ func (s *Store) PurgeMail(ctx context.Context, before time.Time) (int, error) {
 		if err != nil {
 			return total, mapErr(err)
 		}
-		n, _ := res.RowsAffected()
+		n, err := res.RowsAffected()
 		total += int(n)
+		if err != nil {
+			return total, err
+		}
 		if len(ids) < purgeChunk {
 			return total, nil
 		}

@@ -125,9 +125,9 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 		if err != nil {
 			return mapErr(err)
 		}
-		affected, _ := res.RowsAffected()
+		affected, err := res.RowsAffected()
 		n = int(affected)
-		return nil
+		return err
 	})
 	return n, err
 }

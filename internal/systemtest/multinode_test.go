@@ -23,8 +23,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/smtptest"
+	"github.com/accountd/accountd/internal/testdb"
 )
 
 // mnDashboard is the dashboard URL of every node here.
@@ -222,7 +222,7 @@ type mnOptions struct {
 func mnStart(t *testing.T, o mnOptions) *mnCluster {
 	t.Helper()
 	redisURL, rc := mnRedis(t, o.RedisDB)
-	pgURL := postgres.TestDatabase(t)
+	pgURL := testdb.PostgresDatabase(t)
 	c := &mnCluster{Redis: rc}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -45,11 +46,17 @@ func pageParams(q url.Values) (page, size int, err error) {
 	return page, size, nil
 }
 
-// pageURL is the absolute URL of another page of the same list.
-func pageURL(r *http.Request, page int) any {
+// pageURL is the absolute URL of another page of the same list, under the
+// configured public URL: behind a proxy the request's Host and scheme are
+// the proxy's view, not the client's.
+func (s *Server) pageURL(r *http.Request, page int) any {
 	u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
 	if r.TLS != nil {
 		u.Scheme = "https"
+	}
+	if base, err := url.Parse(s.cfg.PublicURL); err == nil && s.cfg.PublicURL != "" {
+		u.Scheme, u.Host = base.Scheme, base.Host
+		u.Path = strings.TrimRight(base.Path, "/") + r.URL.Path
 	}
 	q := r.URL.Query()
 	if page == 1 {
@@ -87,10 +94,10 @@ func (s *Server) listAPIKeys() http.Handler {
 		}
 		var next, prev any
 		if page*size < count {
-			next = pageURL(r, page+1)
+			next = s.pageURL(r, page+1)
 		}
 		if page > 1 {
-			prev = pageURL(r, page-1)
+			prev = s.pageURL(r, page-1)
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"count": count, "next": next, "previous": prev, "results": results})
 		return nil

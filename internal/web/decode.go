@@ -24,11 +24,6 @@ type body struct {
 	errs   []account.FieldError
 }
 
-// hasBody reports whether the request carries a body.
-func hasBody(r *http.Request) bool {
-	return r.ContentLength > 0 || r.ContentLength == -1 && len(r.TransferEncoding) > 0
-}
-
 // decodeBody reads a JSON object or a form body (SPEC §1). An empty body is
 // an empty object.
 func decodeBody(w http.ResponseWriter, r *http.Request) (*body, error) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"net/http"
 	"regexp"
@@ -31,15 +32,20 @@ func (s *Server) devInbox() http.Handler {
 	})
 }
 
-// devMail returns the mail the path's {id} names, or not found.
+// devMail returns the mail the path's {id} names, or not found. Only a
+// missing mail is not found: a database that cannot answer is 503, so an
+// outage does not pass for an empty inbox.
 func (s *Server) devMail(r *http.Request) (account.DevMail, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return account.DevMail{}, errNotFound
 	}
 	m, err := s.cfg.DevInbox.DevMailByID(r.Context(), id)
-	if err != nil {
+	if errors.Is(err, account.ErrNotFound) {
 		return account.DevMail{}, errNotFound
+	}
+	if err != nil {
+		return account.DevMail{}, account.Unavailable(err)
 	}
 	return m, nil
 }

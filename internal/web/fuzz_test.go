@@ -16,7 +16,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
 	"github.com/accountd/accountd/internal/password"
-	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/testdb"
 	"github.com/accountd/accountd/internal/web"
 )
 
@@ -63,7 +63,7 @@ var apiFuzzStatuses = map[int]bool{200: true, 201: true, 204: true, 400: true, 4
 // file over HTTP. It returns the server's URL.
 func apiFuzzEnv(f *testing.F) string {
 	f.Helper()
-	store := sqlite.TestStore(f)
+	store := testdb.SQLiteStore(f)
 	start := time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)
 	now := func() time.Time { return start }
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})

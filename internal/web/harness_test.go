@@ -23,7 +23,7 @@ import (
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/postgres"
-	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/testdb"
 	"github.com/accountd/accountd/internal/web"
 )
 
@@ -86,6 +86,9 @@ type envOptions struct {
 	Config  account.Config
 	Captcha captcha.Verifier
 	Web     web.Config
+	// WrapStore, when set, wraps the store the service uses (to inject
+	// faults); env.Store stays the real one.
+	WrapStore func(account.Store) account.Store
 }
 
 // newEnv starts a server. Argon2 runs with small parameters to keep the tests
@@ -104,7 +107,11 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 		Clock: &clock{t: time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)}}
 	log := slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
-	e.Svc = account.NewService(e.Store, hasher, o.Config, e.Clock.Now, nil)
+	svcStore := e.Store
+	if o.WrapStore != nil {
+		svcStore = o.WrapStore(e.Store)
+	}
+	e.Svc = account.NewService(svcStore, hasher, o.Config, e.Clock.Now, nil)
 	templates, err := mail.LoadTemplates("")
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +137,7 @@ func openTestStore(t *testing.T) account.Store {
 	t.Helper()
 	ctx := context.Background()
 	if os.Getenv("ACCOUNTD_TEST_POSTGRES_URL") != "" {
-		db, err := postgres.Open(ctx, postgres.TestSchema(t))
+		db, err := postgres.Open(ctx, testdb.PostgresSchema(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +147,7 @@ func openTestStore(t *testing.T) account.Store {
 		}
 		return db.Store()
 	}
-	return sqlite.TestStore(t)
+	return testdb.SQLiteStore(t)
 }
 
 // response is what a request got back.

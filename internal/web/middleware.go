@@ -36,28 +36,31 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// observe gives each request an id, recovers from panics with a generic 500,
-// and logs one access line: the route pattern, never the path (page paths
-// hold tokens), the status and the duration.
+// observe gives each request an id, in its context (so every line logged
+// for it carries the id, see LogHandler) and in X-Request-Id, recovers from
+// panics with a generic 500, and logs one access line: the route pattern,
+// never the path (page paths hold tokens), the status and the duration.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := make([]byte, 8)
-		rand.Read(id)
-		w.Header().Set("X-Request-Id", hex.EncodeToString(id))
+		raw := make([]byte, 8)
+		rand.Read(raw)
+		id := hex.EncodeToString(raw)
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(withRequestID(r.Context(), id))
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("panic in handler", "route", r.Pattern, "panic", fmt.Sprint(p))
+				s.log.ErrorContext(r.Context(), "panic in handler", "route", r.Pattern, "panic", fmt.Sprint(p))
 				if rec.status == 0 {
 					writeJSON(rec, http.StatusInternalServerError, detail{"A server error occurred.", "error"})
 				}
 			}
 			d := time.Since(start)
-			s.log.Info("request", "id", hex.EncodeToString(id), "method", r.Method, "route", r.Pattern,
+			s.log.InfoContext(r.Context(), "request", "method", r.Method, "route", r.Pattern,
 				"status", rec.status, "duration_ms", float64(d.Microseconds())/1000)
 			if s.metrics != nil {
 				s.metrics.observe(r.Pattern, rec.status, d)

@@ -15,7 +15,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
 	"github.com/accountd/accountd/internal/password"
-	"github.com/accountd/accountd/internal/sqlite"
+	"github.com/accountd/accountd/internal/testdb"
 	"github.com/accountd/accountd/internal/web"
 )
 
@@ -25,7 +25,7 @@ import (
 
 func benchHandler(b *testing.B) (http.Handler, *account.Service) {
 	b.Helper()
-	store := sqlite.TestStore(b)
+	store := testdb.SQLiteStore(b)
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
 		ResetEmailsPerHour: 3, Policy: password.DefaultPolicy()}, time.Now, nil)

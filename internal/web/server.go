@@ -42,6 +42,11 @@ type Config struct {
 	// CORSOrigins are the origins (scheme://host[:port]) allowed to call the
 	// API from a browser.
 	CORSOrigins []string
+	// PublicURL is the scheme, host and path prefix clients reach this
+	// listener at (main passes ACCOUNTD_DASHBOARD_URL); the absolute links
+	// the API returns (list pages) start with it. Empty: the request's Host,
+	// http or https as the connection was, which is wrong behind a TLS proxy.
+	PublicURL string
 }
 
 // Server holds the handlers' dependencies.
@@ -58,6 +63,7 @@ type Server struct {
 
 // New returns the public HTTP handler of accountd.
 func New(svc *account.Service, v captcha.Verifier, log *slog.Logger, m *Metrics, cfg Config) http.Handler {
+	log = slog.New(LogHandler(log.Handler()))
 	s := &Server{svc: svc, captcha: v, log: log, metrics: m, cfg: cfg, productLimiter: cfg.Limiter}
 	if s.productLimiter == nil {
 		s.productLimiter = ratelimit.NewMemory(time.Now)

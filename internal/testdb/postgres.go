@@ -1,4 +1,4 @@
-package postgres
+package testdb
 
 import (
 	"context"
@@ -15,12 +15,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// TestDatabase is for tests only. It creates a new, empty database on the
-// server named by ACCOUNTD_TEST_POSTGRES_URL, drops it (closing any
-// connection still open) when the test ends, and returns its URL. Without
-// the variable it skips the test, or fails it when ACCOUNTD_TEST_REQUIRE is
-// "all" or names "postgres".
-func TestDatabase(t *testing.T) string {
+// PostgresDatabase creates a new, empty database on the server named by
+// ACCOUNTD_TEST_POSTGRES_URL, drops it (closing any connection still open)
+// when the test ends, and returns its URL. Without the variable it skips the
+// test, or fails it when ACCOUNTD_TEST_REQUIRE is "all" or names "postgres".
+func PostgresDatabase(t *testing.T) string {
 	t.Helper()
 	admin := adminURL(t)
 	name := testName()
@@ -41,15 +40,15 @@ func TestDatabase(t *testing.T) string {
 	return u
 }
 
-// TestSchema is for tests and benchmarks only, like TestDatabase but cheaper: it creates a
+// PostgresSchema is like PostgresDatabase but cheaper: it creates a
 // new schema in the database of ACCOUNTD_TEST_POSTGRES_URL and returns a URL
 // whose connections use it (search_path). CREATE DATABASE costs a second or
 // two; a schema costs milliseconds, which suite-wide tests need.
-func TestSchema(t testing.TB) string {
+func PostgresSchema(t testing.TB) string {
 	t.Helper()
 	admin := adminURL(t)
 	if !strings.HasPrefix(admin, "postgres://") && !strings.HasPrefix(admin, "postgresql://") {
-		t.Fatal("TestSchema needs ACCOUNTD_TEST_POSTGRES_URL in URL form")
+		t.Fatal("PostgresSchema needs ACCOUNTD_TEST_POSTGRES_URL in URL form")
 	}
 	name := testName()
 	ident := pgx.Identifier{name}.Sanitize()
