@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
@@ -146,19 +144,6 @@ func productLimiter(t *testing.T) ratelimit.Limiter {
 		return ratelimit.NewMemory(time.Now)
 	}
 	return testRedisLimiter(t)
-}
-
-// testRedisLimiter returns a Redis limiter on ACCOUNTD_TEST_REDIS_URL under
-// a fresh key prefix (keys expire by themselves once their bucket is full).
-func testRedisLimiter(t *testing.T) ratelimit.Limiter {
-	t.Helper()
-	opt, err := redis.ParseURL(os.Getenv("ACCOUNTD_TEST_REDIS_URL"))
-	if err != nil {
-		t.Fatalf("ACCOUNTD_TEST_REDIS_URL: %v", err)
-	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { c.Close() })
-	return ratelimit.NewRedis(c, "accountd:webtest:"+rand.Text()+":", time.Now)
 }
 
 // openTestStore returns a migrated store: PostgreSQL when
