@@ -46,6 +46,7 @@ type config struct {
 	BreachedURL        string
 	RateLimits         string
 	TrustedProxies     string
+	IPv6Prefix         int
 	CORSOrigins        string
 	TLSCert, TLSKey    string
 	LogFormat          string
@@ -103,6 +104,7 @@ func settings() []setting {
 		{"mail-retention", "ACCOUNTD_MAIL_RETENTION", "720h", "how long sent and suppressed emails stay in the outbox (accountd mail list) before the hourly purge deletes them; at least 24h", durationSetting(func(c *config) *time.Duration { return &c.MailRetention })},
 		{"rate-limits", "ACCOUNTD_RATE_LIMITS", "on", "on, or off when a proxy in front already limits", str(func(c *config) *string { return &c.RateLimits })},
 		{"trusted-proxies", "ACCOUNTD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", str(func(c *config) *string { return &c.TrustedProxies })},
+		{"ipv6-prefix", "ACCOUNTD_IPV6_PREFIX", "64", "IPv6 clients share per-IP limits by this prefix length (IPv4: per address)", intSetting(func(c *config) *int { return &c.IPv6Prefix })},
 		{"cors-origins", "ACCOUNTD_CORS_ORIGINS", "", "origins allowed to call the API from a browser", str(func(c *config) *string { return &c.CORSOrigins })},
 		{"tls-cert", "ACCOUNTD_TLS_CERT", "", "certificate file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSCert })},
 		{"tls-key", "ACCOUNTD_TLS_KEY", "", "key file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSKey })},
@@ -256,6 +258,9 @@ func (c *config) finish() error {
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		return errors.New("ACCOUNTD_REDIS_URL: want redis://… or rediss://…")
+	}
+	if c.IPv6Prefix < 1 || c.IPv6Prefix > 128 {
+		return fmt.Errorf("ACCOUNTD_IPV6_PREFIX: %d is not from 1 to 128", c.IPv6Prefix)
 	}
 	proxies, err := c.trustedProxies()
 	if err != nil {

@@ -47,9 +47,11 @@ type app struct {
 	reg      *prometheus.Registry
 	// redis is the rate limiter's client, when it has one.
 	redis *redis.Client
+	// limiter counts the rate limits; nil when they are off.
+	limiter ratelimit.Limiter
 }
 
-// Close releases what newApp and limiter opened, once the workers have
+// Close releases what newApp and newLimiter opened, once the workers have
 // stopped: the mail recorder, the SMTP connections, the Redis client and
 // the database. Every command that built an app closes it on every exit
 // path (defer a.Close()).
@@ -112,7 +114,12 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	if cfg.BreachedCheck {
 		breached = pwned.New(cfg.BreachedURL, nil, log)
 	}
+	if a.limiter, err = a.newLimiter(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
+		Limiter:              a.productLimiter(),
 		Breached:             breached,
 		DashboardURL:         cfg.DashboardURL,
 		ResetTokenTTL:        cfg.ResetTokenTTL,
@@ -263,12 +270,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.SMTPURL == "" {
 		inbox = a.store
 	}
-	limiter, err := a.limiter()
-	if err != nil {
-		return err
+	if a.limiter == nil {
+		log.Warn("rate limits are off (ACCOUNTD_RATE_LIMITS=off): a proxy in front must limit requests")
 	}
 	handler := web.New(a.svc, v, log, web.NewMetrics(a.reg), web.Config{
-		Limiter: limiter, Limits: web.DefaultRateLimits(),
+		Limiter: a.limiter, Limits: web.DefaultRateLimits(), IPv6Prefix: cfg.IPv6Prefix,
 		DevInbox: inbox, TrustedProxies: cfg.proxies, MinPasswordLength: cfg.policy().MinLength,
 		CORSOrigins: cfg.corsOrigins(), PublicURL: cfg.DashboardURL,
 		PageCaptcha: web.PageCaptchaFor(cfg.CaptchaProvider, cfg.CaptchaSiteKey),
@@ -276,12 +282,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return a.listen(ctx, handler, stdout)
 }
 
-// limiter returns the rate limiter: in memory on one node, in Redis (with
+// productLimiter keeps the budgets of the product's rules (password
+// failures, activation resends): the rate limiter, shared between nodes
+// when it is Redis, or this node's memory when the rate limits are off, as
+// a proxy in front cannot count those.
+func (a *app) productLimiter() account.Limiter {
+	if a.limiter == nil {
+		return ratelimit.Budget{Limiter: ratelimit.NewMemory(time.Now)}
+	}
+	return ratelimit.Budget{Limiter: a.limiter}
+}
+
+// newLimiter returns the rate limiter: in memory on one node, in Redis (with
 // memory as the fallback while Redis is unreachable) when ACCOUNTD_REDIS_URL
 // is set, none when ACCOUNTD_RATE_LIMITS is off.
-func (a *app) limiter() (ratelimit.Limiter, error) {
+func (a *app) newLimiter() (ratelimit.Limiter, error) {
 	if a.cfg.RateLimits == "off" {
-		a.log.Warn("rate limits are off (ACCOUNTD_RATE_LIMITS=off): a proxy in front must limit requests")
 		return nil, nil
 	}
 	mem := ratelimit.NewMemory(time.Now)

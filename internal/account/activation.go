@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -61,11 +62,18 @@ func (s *Service) queueActivation(ctx context.Context, tx Store, u User, c Clien
 }
 
 // ResendActivation sends a new activation email, unless the address is
-// already verified, and returns the status after it. The limits on resends
-// (SPEC §4.6) are the caller's.
+// already verified, and returns the status after it: at most one a minute
+// and five a day per account (SPEC §4.6), whatever the rate limits.
 func (s *Service) ResendActivation(ctx context.Context, u User, c Client) (ActivationStatus, error) {
 	if u.EmailVerified {
 		return s.Activation(u), nil
+	}
+	id := strconv.FormatInt(u.ID, 10)
+	if err := s.take(ctx, "activation:min:"+id, resendPerMinute); err != nil {
+		return ActivationStatus{}, err
+	}
+	if err := s.take(ctx, "activation:day:"+id, resendPerDay); err != nil {
+		return ActivationStatus{}, err
 	}
 	now := s.clock()
 	err := s.store.InTx(ctx, func(tx Store) error {

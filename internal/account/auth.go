@@ -35,7 +35,13 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 	u, err := s.store.UserByEmailKey(ctx, key)
 	switch {
 	case err == nil && !u.Deleted():
-		tok, err := s.loginExisting(ctx, u, in.Password, c)
+		// The right password logs in: a login attempt, in the login budget
+		// (issue 12 defect 6).
+		var tok string
+		err := s.passwordAttempt(ctx, loginKey(key, c), ErrBadCredentials, func() (err error) {
+			tok, err = s.loginExisting(ctx, u, in.Password, c)
+			return err
+		})
 		if errors.Is(err, ErrBadCredentials) {
 			return "", false, ErrEmailTaken
 		}
@@ -84,8 +90,22 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 // Login checks an email and password and returns a new login token. A wrong
 // password, an unknown or a deleted address give the same error after the
 // same hashing work (SPEC §4.2).
-func (s *Service) Login(ctx context.Context, email, pw string, c Client) (string, error) {
-	u, err := s.store.UserByEmailKey(ctx, EmailKey(strings.TrimSpace(email)))
+//
+// The attempt is taken from the failure budget of the typed address and the
+// client's network before anything is looked up or hashed, so an unknown and
+// a known address answer alike when locked.
+func (s *Service) Login(ctx context.Context, email, pw string, c Client) (token string, err error) {
+	key := EmailKey(strings.TrimSpace(email))
+	err = s.passwordAttempt(ctx, loginKey(key, c), ErrBadCredentials, func() (err error) {
+		token, err = s.login(ctx, key, pw, c)
+		return err
+	})
+	return token, err
+}
+
+// login is Login within the failure budget.
+func (s *Service) login(ctx context.Context, key, pw string, c Client) (string, error) {
+	u, err := s.store.UserByEmailKey(ctx, key)
 	if err != nil && !isNotFound(err) {
 		return "", wrapStore(err)
 	}
@@ -164,6 +184,9 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Token, User, er
 
 // Logout revokes the token used.
 func (s *Service) Logout(ctx context.Context, t Token, u User, c Client) error {
+	if err := LoginTokenOnly.Permit(t); err != nil {
+		return err
+	}
 	err := s.store.InTx(ctx, func(tx Store) error {
 		if err := tx.RevokeToken(ctx, t.ID, s.clock()); err != nil {
 			return err
@@ -176,6 +199,9 @@ func (s *Service) Logout(ctx context.Context, t Token, u User, c Client) error {
 // ChangePassword sets a new password after checking the current one, revokes
 // every other token and outstanding reset token, and queues the notice.
 func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, next string, c Client) error {
+	if err := LoginTokenOnly.Permit(t); err != nil {
+		return err
+	}
 	if err := s.checkCurrentPassword(ctx, u, current, c); err != nil {
 		return err
 	}

@@ -153,7 +153,17 @@ func (s *Service) CompleteEmailChange(ctx context.Context, u User, code string, 
 }
 
 // checkCurrentPassword verifies the user's password for a sensitive change.
+// Failures count per account in the password-failure budget, taken before
+// hashing: a stolen login token does not buy unlimited guesses (issue 12
+// defect 3).
 func (s *Service) checkCurrentPassword(ctx context.Context, u User, pw string, c Client) error {
+	return s.passwordAttempt(ctx, passwordCheckKey(u.ID), ErrWrongPassword, func() error {
+		return s.verifyCurrentPassword(ctx, u, pw, c)
+	})
+}
+
+// verifyCurrentPassword is checkCurrentPassword within the budget.
+func (s *Service) verifyCurrentPassword(ctx context.Context, u User, pw string, c Client) error {
 	ok, _, err := s.verify(ctx, pw, u.PasswordHash)
 	if err != nil {
 		return err

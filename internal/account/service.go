@@ -39,6 +39,14 @@ type Config struct {
 	Breached interface {
 		Breached(ctx context.Context, password string) bool
 	}
+	// Limiter keeps the attempt budgets of the product's rules (password
+	// failures, activation resends). Nil turns those rules off: main always
+	// sets it, to the shared limiter or, with the rate limits off, to one
+	// in memory.
+	Limiter Limiter
+	// PasswordFailures is the budget of wrong passwords
+	// [DefaultPasswordFailures].
+	PasswordFailures Rate
 	// OnEvent, when set, is called with the type of every audit event
 	// recorded (a metrics hook).
 	OnEvent func(typ string)
@@ -51,7 +59,10 @@ type Config struct {
 
 // Client describes who sent a request, for audit events and emails.
 type Client struct {
-	IP        string
+	IP string
+	// Network is the key of the client's network for per-client limits
+	// (the IPv4 address, the IPv6 /64); empty means IP.
+	Network   string
 	UserAgent string
 	Locale    string
 }
@@ -86,6 +97,9 @@ func NewService(store Store, hasher *password.Hasher, cfg Config, now func() tim
 	}
 	if cfg.HashConcurrency <= 0 {
 		cfg.HashConcurrency = runtime.NumCPU()
+	}
+	if cfg.PasswordFailures.N <= 0 || cfg.PasswordFailures.Per <= 0 {
+		cfg.PasswordFailures = DefaultPasswordFailures
 	}
 	if cfg.HashWait <= 0 {
 		cfg.HashWait = 5 * time.Second

@@ -16,6 +16,34 @@ const (
 	TokenAPIKey TokenKind = "apikey"
 )
 
+// Credentials says which kinds of token an operation accepts. The route
+// table of web declares one per route; the operations that manage the
+// account's credentials check it again here.
+type Credentials int
+
+const (
+	// AnyToken accepts a login token or an API key: using the account.
+	AnyToken Credentials = iota
+	// LoginTokenOnly refuses API keys: managing the account's password,
+	// address, API keys, sessions and mail (docs/api.md). An API key lives
+	// in scripts and configuration; one that leaks must not take the
+	// account over or make it send mail.
+	LoginTokenOnly
+)
+
+// ErrAPIKeyNotAllowed answers an API key on an operation for login tokens
+// (SPEC §4.8).
+var ErrAPIKeyNotAllowed = &Error{Kind: KindForbidden, Code: "api_key_not_allowed",
+	Message: "Cannot query this API endpoint with an API key."}
+
+// Permit returns ErrAPIKeyNotAllowed when c does not accept t's kind.
+func (c Credentials) Permit(t Token) error {
+	if c == LoginTokenOnly && t.Kind != TokenLogin {
+		return ErrAPIKeyNotAllowed
+	}
+	return nil
+}
+
 // Token is a login token or API key. Only the SHA-256 of its value is stored.
 type Token struct {
 	ID     int64

@@ -48,6 +48,17 @@ func (f *Fallback) Peek(ctx context.Context, key string, l Limit) (Result, error
 	return f.do(ctx, key, l, Limiter.Peek)
 }
 
+// Return gives back one event counted for key under l, to whichever
+// limiter answers now: an event counted on one side of an outage and
+// returned on the other is lost, which only makes the limit stricter for
+// that key until its bucket refills.
+func (f *Fallback) Return(ctx context.Context, key string, l Limit) error {
+	_, err := f.do(ctx, key, l, func(lim Limiter, ctx context.Context, key string, l Limit) (Result, error) {
+		return Result{}, lim.Return(ctx, key, l)
+	})
+	return err
+}
+
 type limiterOp func(Limiter, context.Context, string, Limit) (Result, error)
 
 func (f *Fallback) do(ctx context.Context, key string, l Limit, op limiterOp) (Result, error) {

@@ -71,6 +71,9 @@ func testLimiter(t *testing.T, newLimiter newLimiterFunc) {
 		{"PeekCountsNothing", testPeekCountsNothing},
 		{"LimitsPerKey", testLimitsPerKey},
 		{"InvalidLimit", testInvalidLimit},
+		{"ReturnGivesBack", testReturnGivesBack},
+		{"ReturnToUnknownKey", testReturnToUnknownKey},
+		{"ConcurrentTakeAndReturn", testConcurrentTakeAndReturn},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,6 +228,101 @@ func testInvalidLimit(t *testing.T, l Limiter, _ timeline) {
 		if _, err := l.Peek(context.Background(), "k", lim); !errors.Is(err, ErrInvalidLimit) {
 			t.Errorf("Peek(%+v) error = %v, want ErrInvalidLimit", lim, err)
 		}
+		if err := l.Return(context.Background(), "k", lim); !errors.Is(err, ErrInvalidLimit) {
+			t.Errorf("Return(%+v) error = %v, want ErrInvalidLimit", lim, err)
+		}
+	}
+}
+
+// testReturnGivesBack: an event given back can be taken again, once; a key
+// whose bucket is full again holds nothing more than a fresh key.
+func testReturnGivesBack(t *testing.T, l Limiter, _ timeline) {
+	const key = "loginfail:abc"
+	lim := Limit{Rate: 10, Period: 15 * time.Minute, Burst: 10}
+	exhaust(t, l, key, lim, 10)
+	if res := allow(t, l, key, lim); res.Allowed {
+		t.Fatalf("Allow after the burst = %+v, want denied", res)
+	}
+	ret(t, l, key, lim)
+	if res := allow(t, l, key, lim); !res.Allowed {
+		t.Fatalf("Allow after one Return = %+v, want allowed", res)
+	}
+	if res := allow(t, l, key, lim); res.Allowed {
+		t.Fatalf("second Allow after one Return = %+v, want denied", res)
+	}
+	for range 30 { // more returns than events: the bucket stops at full
+		ret(t, l, key, lim)
+	}
+	exhaust(t, l, key, lim, 10)
+}
+
+// testReturnToUnknownKey: returning to a key never counted gives it no extra
+// events.
+func testReturnToUnknownKey(t *testing.T, l Limiter, _ timeline) {
+	lim := PerMinute(3)
+	for range 5 {
+		ret(t, l, "fresh", lim)
+	}
+	exhaust(t, l, "fresh", lim, 3)
+	if res := allow(t, l, "fresh", lim); res.Allowed {
+		t.Fatalf("Allow after the burst = %+v, want denied", res)
+	}
+}
+
+// testConcurrentTakeAndReturn: 40 goroutines take from a budget of 10 at
+// once, and the winners give their events back; exactly 10 take one, and
+// afterwards the whole budget is free again.
+func testConcurrentTakeAndReturn(t *testing.T, l Limiter, _ timeline) {
+	const key = "loginfail:race"
+	lim := Limit{Rate: 10, Period: 15 * time.Minute, Burst: 10}
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		mu      sync.Mutex
+		allowed int
+	)
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, err := l.Allow(context.Background(), key, lim)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if res.Allowed {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if allowed != 10 {
+		t.Fatalf("%d of 40 concurrent Allows succeeded with a budget of 10, want 10", allowed)
+	}
+	start = make(chan struct{})
+	for range allowed {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := l.Return(context.Background(), key, lim); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	exhaust(t, l, key, lim, 10)
+}
+
+func ret(t *testing.T, l Limiter, key string, lim Limit) {
+	t.Helper()
+	if err := l.Return(context.Background(), key, lim); err != nil {
+		t.Fatalf("Return(%q, %+v) error = %v", key, lim, err)
 	}
 }
 

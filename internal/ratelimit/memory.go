@@ -61,6 +61,27 @@ func (m *Memory) Peek(_ context.Context, key string, l Limit) (Result, error) {
 	return m.do(key, l, false)
 }
 
+// Return gives back one event counted for key under l.
+func (m *Memory) Return(_ context.Context, key string, l Limit) error {
+	g, err := l.gcra()
+	if err != nil {
+		return err
+	}
+	s := &m.shards[maphash.String(m.seed, key)%memoryShards]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.tats[key]
+	if !ok {
+		return nil
+	}
+	if tat, live := g.giveBack(old, m.now().UnixNano()); live {
+		s.tats[key] = tat
+	} else {
+		delete(s.tats, key)
+	}
+	return nil
+}
+
 func (m *Memory) do(key string, l Limit, count bool) (Result, error) {
 	g, err := l.gcra()
 	if err != nil {

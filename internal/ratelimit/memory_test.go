@@ -124,3 +124,15 @@ func BenchmarkMemoryAllow(b *testing.B) {
 		}
 	})
 }
+
+// TestMemoryReturnDropsFullKey: a key given back to a full bucket is
+// dropped, so returns cannot grow the map.
+func TestMemoryReturnDropsFullKey(t *testing.T) {
+	m := NewMemory(newFakeClock().Now)
+	lim := PerMinute(2)
+	allow(t, m, "k", lim)
+	ret(t, m, "k", lim)
+	if n := m.len(); n != 0 {
+		t.Errorf("keys after Allow then Return = %d, want 0", n)
+	}
+}

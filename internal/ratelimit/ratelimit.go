@@ -62,6 +62,11 @@ type Limiter interface {
 	// Peek returns the Result that Allow would return now, counting nothing
 	// (for "failures per account": check before, count only on failure).
 	Peek(ctx context.Context, key string, l Limit) (Result, error)
+	// Return gives back one event counted for key under l (an attempt
+	// reserved and then not spent, such as a login that succeeded). It
+	// never makes the bucket fuller than a key never seen; returning to
+	// such a key does nothing.
+	Return(ctx context.Context, key string, l Limit) error
 }
 
 // maxTolerance bounds Burst·T so that TATs stay far from overflowing an
@@ -106,4 +111,13 @@ func (g gcra) step(tat, now int64) (Result, int64) {
 		return Result{RetryAfter: time.Duration(-diff)}, tat
 	}
 	return Result{Allowed: true, Remaining: int(diff / int64(g.interval))}, next
+}
+
+// giveBack undoes one counted event for a key whose TAT is tat: the TAT
+// moves back by one interval. It reports false when the bucket is then full
+// (the TAT not after now), when the key holds nothing and may be dropped.
+// The Lua script in redis.go does the same in microseconds.
+func (g gcra) giveBack(tat, now int64) (int64, bool) {
+	tat -= int64(g.interval)
+	return tat, tat > now
 }

@@ -42,6 +42,26 @@ end
 return {1, math.floor(diff / interval), 0}
 `
 
+// returnScript is gcra.giveBack in Lua: KEYS[1] is the bucket, ARGV[1] the
+// emission interval in microseconds. A key that is missing stays missing;
+// one whose bucket is full again is deleted.
+const returnScript = `
+if redis.replicate_commands then redis.replicate_commands() end
+local tat = tonumber(redis.call("GET", KEYS[1]) or "")
+if tat == nil then
+  return 0
+end
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local newtat = tat - tonumber(ARGV[1])
+if newtat <= now then
+  redis.call("DEL", KEYS[1])
+  return 0
+end
+redis.call("SET", KEYS[1], string.format("%.0f", newtat), "PX", math.ceil((newtat - now) / 1000))
+return 1
+`
+
 // Redis is a Limiter that keeps its counters in Redis, so that several
 // nodes share them. Each decision is one script run (EVALSHA, falling back to
 // EVAL when the server does not have the script cached).
@@ -49,13 +69,15 @@ type Redis struct {
 	client redis.UniversalClient
 	prefix string
 	script *redis.Script
+	give   *redis.Script
 }
 
 // NewRedis returns a Limiter on client that stores the counter of key under
 // prefix+key (for example prefix "accountd:rl:"). It takes no clock: the
 // time comes from the Redis server, so that nodes with skewed clocks agree.
 func NewRedis(client redis.UniversalClient, prefix string) *Redis {
-	return &Redis{client: client, prefix: prefix, script: redis.NewScript(gcraScript)}
+	return &Redis{client: client, prefix: prefix, script: redis.NewScript(gcraScript),
+		give: redis.NewScript(returnScript)}
 }
 
 // Allow counts one event for key under l and says whether it is allowed.
@@ -67,6 +89,18 @@ func (r *Redis) Allow(ctx context.Context, key string, l Limit) (Result, error) 
 // Peek returns the Result that Allow would return now, counting nothing.
 func (r *Redis) Peek(ctx context.Context, key string, l Limit) (Result, error) {
 	return r.do(ctx, key, l, 0)
+}
+
+// Return gives back one event counted for key under l.
+func (r *Redis) Return(ctx context.Context, key string, l Limit) error {
+	g, err := l.gcra()
+	if err != nil {
+		return err
+	}
+	if err := r.give.Run(ctx, r.client, []string{r.prefix + key}, g.interval.Microseconds()).Err(); err != nil {
+		return fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	return nil
 }
 
 func (r *Redis) do(ctx context.Context, key string, l Limit, count int) (Result, error) {

@@ -10,66 +10,115 @@ import (
 	"github.com/accountd/accountd/internal/captcha"
 )
 
-// apiFunc is a JSON handler; a returned error is written by writeError.
-type apiFunc func(w http.ResponseWriter, r *http.Request) error
+// handlerFunc is a JSON handler behind its route's guards: decode, call the
+// service, encode. A returned error is written by writeError.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c caller) error
 
-// api adapts an apiFunc: it refuses an Accept header that excludes JSON and
-// a body of another media type, and writes any error.
-func (s *Server) api(h apiFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Answers carry tokens and personal data: no cache may keep them.
-		w.Header().Set("Cache-Control", "no-store")
-		if !acceptsJSON(r) {
-			s.writeError(w, r, errNotAcceptable)
-			return
-		}
-		if err := s.generalLimit(r); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
-		}
-	})
+// on maps the HTTP methods of one route to their handlers.
+type on map[string]handlerFunc
+
+// auth says who may call a route.
+type auth int
+
+const (
+	public     auth = iota // anyone; an Authorization header is not looked at
+	optional               // anyone, but a token that is sent must be valid
+	token                  // a login token or an API key
+	loginToken             // a login token only
+)
+
+// limitName names a per-IP limit of RateLimits.
+type limitName string
+
+const (
+	noLimit            limitName = ""
+	limitRegister      limitName = "register"
+	limitLogin         limitName = "login"
+	limitReset         limitName = "reset"
+	limitResetComplete limitName = "resetcomplete" // complete, check and cancel: guesses of a token
+)
+
+// Whether a route checks the body's captcha (SPEC §6).
+const (
+	withCaptcha = true
+	noCaptcha   = false
+)
+
+// route is one path of the API with its guards (routes.go).
+type route struct {
+	path    string
+	methods on
+	auth    auth
+	limit   limitName
+	captcha bool
 }
 
-// caller is the authenticated account of a request.
+// caller is who sent a request that passed its route's guards: the token
+// and its account on authenticated routes (zero otherwise), and the route.
 type caller struct {
 	token account.Token
 	user  account.User
+	route *route
 }
 
-// authFunc is a JSON handler that needs a valid token.
-type authFunc func(w http.ResponseWriter, r *http.Request, c caller) error
+// authenticated reports whether the request carried a valid token.
+func (c caller) authenticated() bool { return c.token.ID != 0 }
 
-// authed authenticates "Authorization: Token <token>" (SPEC §1) before h.
-func (s *Server) authed(h authFunc) http.Handler {
-	return s.api(func(w http.ResponseWriter, r *http.Request) error {
-		raw, err := tokenFrom(r)
-		if err != nil {
-			return err
+// guard applies rt's guards, then h; any error is written by writeError.
+func (s *Server) guard(rt route, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Answers carry tokens and personal data: no cache may keep them.
+		w.Header().Set("Cache-Control", "no-store")
+		c, err := s.admit(r, &rt)
+		if err == nil {
+			err = h(w, r, c)
 		}
-		t, u, err := s.svc.Authenticate(r.Context(), raw)
 		if err != nil {
-			return err
+			s.writeError(w, r, err)
 		}
-		return h(w, r, caller{t, u})
 	})
 }
 
-// errAPIKeyNotAllowed answers an API key on an endpoint for login tokens.
-var errAPIKeyNotAllowed = &account.Error{Kind: account.KindForbidden, Code: "api_key_not_allowed",
-	Message: "Cannot query this API endpoint with an API key."}
-
-// loginOnly is authed for the endpoints an API key may not call: managing
-// API keys and the account's credentials (docs/api.md).
-func (s *Server) loginOnly(h authFunc) http.Handler {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		if c.token.Kind != account.TokenLogin {
-			return errAPIKeyNotAllowed
+// admit checks the guards in order: an Accept that excludes JSON, the
+// general limit (per token only once the token is known to be valid, so
+// made-up tokens share their IP's bucket), the credentials, the route's
+// per-IP limit. The captcha comes later, in input, after the field errors.
+func (s *Server) admit(r *http.Request, rt *route) (caller, error) {
+	if !acceptsJSON(r) {
+		return caller{}, errNotAcceptable
+	}
+	c, authErr := s.authenticate(r, rt.auth)
+	c.route = rt
+	if err := s.generalLimit(r, c); err != nil {
+		return c, err
+	}
+	if authErr != nil {
+		return c, authErr
+	}
+	if rt.auth == loginToken {
+		if err := account.LoginTokenOnly.Permit(c.token); err != nil {
+			return c, err
 		}
-		return h(w, r, c)
-	})
+	}
+	// The 2FA state the route accepts (SPEC §4.9) will be checked here.
+	return c, s.routeLimit(r, rt.limit)
+}
+
+// authenticate reads "Authorization: Token <token>" (SPEC §1) as a
+// requires.
+func (s *Server) authenticate(r *http.Request, a auth) (caller, error) {
+	if a == public || a == optional && r.Header.Get("Authorization") == "" {
+		return caller{}, nil
+	}
+	raw, err := tokenFrom(r)
+	if err != nil {
+		return caller{}, err
+	}
+	t, u, err := s.svc.Authenticate(r.Context(), raw)
+	if err != nil {
+		return caller{}, err
+	}
+	return caller{token: t, user: u}, nil
 }
 
 // tokenFrom reads the token of the Authorization header. Another scheme
@@ -101,8 +150,8 @@ func (s *Server) verifyCaptcha(ctx context.Context, b *body, ip string) error {
 }
 
 // input decodes the body, runs read to pull its fields, then checks the
-// captcha when withCaptcha is set. Field errors come before the captcha.
-func (s *Server) input(w http.ResponseWriter, r *http.Request, withCaptcha bool, read func(b *body)) error {
+// captcha when the route declares one. Field errors come before the captcha.
+func (s *Server) input(w http.ResponseWriter, r *http.Request, c caller, read func(b *body)) error {
 	b, err := decodeBody(w, r)
 	if err != nil {
 		return err
@@ -111,7 +160,7 @@ func (s *Server) input(w http.ResponseWriter, r *http.Request, withCaptcha bool,
 	if err := b.err(); err != nil {
 		return err
 	}
-	if withCaptcha {
+	if c.route != nil && c.route.captcha {
 		return s.verifyCaptcha(r.Context(), b, s.clientIP(r))
 	}
 	return nil

@@ -68,55 +68,51 @@ func (s *Server) pageURL(r *http.Request, page int) any {
 	return u.String()
 }
 
-func (s *Server) listAPIKeys() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		page, size, err := pageParams(r.URL.Query())
+func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c caller) error {
+	page, size, err := pageParams(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if page == lastPage {
+		_, count, err := s.svc.APIKeys(r.Context(), c.user, 0, 0)
 		if err != nil {
 			return err
 		}
-		if page == lastPage {
-			_, count, err := s.svc.APIKeys(r.Context(), c.user, 0, 0)
-			if err != nil {
-				return err
-			}
-			page = max(1, (count+size-1)/size)
-		}
-		keys, count, err := s.svc.APIKeys(r.Context(), c.user, (page-1)*size, size)
-		if err != nil {
-			return err
-		}
-		if page > 1 && len(keys) == 0 {
-			return errInvalidPage
-		}
-		results := make([]map[string]any, 0, len(keys))
-		for _, k := range keys {
-			results = append(results, apiKeyJSON(k, account.MaskedKey(k), c.user.Timezone))
-		}
-		var next, prev any
-		if page*size < count {
-			next = s.pageURL(r, page+1)
-		}
-		if page > 1 {
-			prev = s.pageURL(r, page-1)
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"count": count, "next": next, "previous": prev, "results": results})
-		return nil
-	})
+		page = max(1, (count+size-1)/size)
+	}
+	keys, count, err := s.svc.APIKeys(r.Context(), c.user, (page-1)*size, size)
+	if err != nil {
+		return err
+	}
+	if page > 1 && len(keys) == 0 {
+		return errInvalidPage
+	}
+	results := make([]map[string]any, 0, len(keys))
+	for _, k := range keys {
+		results = append(results, apiKeyJSON(k, account.MaskedKey(k), c.user.Timezone))
+	}
+	var next, prev any
+	if page*size < count {
+		next = s.pageURL(r, page+1)
+	}
+	if page > 1 {
+		prev = s.pageURL(r, page-1)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": count, "next": next, "previous": prev, "results": results})
+	return nil
 }
 
-func (s *Server) createAPIKey() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		var label string
-		if err := s.input(w, r, false, func(b *body) { label = b.str("label", true) }); err != nil {
-			return err
-		}
-		t, raw, err := s.svc.CreateAPIKey(r.Context(), c.user, label, s.clientOf(r))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusCreated, apiKeyJSON(t, raw, c.user.Timezone))
-		return nil
-	})
+func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c caller) error {
+	var label string
+	if err := s.input(w, r, c, func(b *body) { label = b.str("label", true) }); err != nil {
+		return err
+	}
+	t, raw, err := s.svc.CreateAPIKey(r.Context(), c.user, label, s.clientOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, apiKeyJSON(t, raw, c.user.Timezone))
+	return nil
 }
 
 // keyID reads the {id} of the path; one that is not a number is not found.
@@ -128,55 +124,49 @@ func keyID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) getAPIKey() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		id, err := keyID(r)
-		if err != nil {
-			return err
-		}
-		t, err := s.svc.APIKey(r.Context(), c.user, id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, apiKeyJSON(t, account.MaskedKey(t), c.user.Timezone))
-		return nil
-	})
+func (s *Server) getAPIKey(w http.ResponseWriter, r *http.Request, c caller) error {
+	id, err := keyID(r)
+	if err != nil {
+		return err
+	}
+	t, err := s.svc.APIKey(r.Context(), c.user, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, apiKeyJSON(t, account.MaskedKey(t), c.user.Timezone))
+	return nil
 }
 
-func (s *Server) updateAPIKey() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		id, err := keyID(r)
-		if err != nil {
-			return err
-		}
-		// A partial update, as DRF's PATCH: no label leaves the key as is.
-		var label *string
-		if err := s.input(w, r, false, func(b *body) { label = b.optStr("label") }); err != nil {
-			return err
-		}
-		var t account.Token
-		if label == nil {
-			t, err = s.svc.APIKey(r.Context(), c.user, id)
-		} else {
-			t, err = s.svc.UpdateAPIKey(r.Context(), c.user, id, *label)
-		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, apiKeyJSON(t, account.MaskedKey(t), c.user.Timezone))
-		return nil
-	})
+func (s *Server) updateAPIKey(w http.ResponseWriter, r *http.Request, c caller) error {
+	id, err := keyID(r)
+	if err != nil {
+		return err
+	}
+	// A partial update, as DRF's PATCH: no label leaves the key as is.
+	var label *string
+	if err := s.input(w, r, c, func(b *body) { label = b.optStr("label") }); err != nil {
+		return err
+	}
+	var t account.Token
+	if label == nil {
+		t, err = s.svc.APIKey(r.Context(), c.user, id)
+	} else {
+		t, err = s.svc.UpdateAPIKey(r.Context(), c.user, id, *label)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, apiKeyJSON(t, account.MaskedKey(t), c.user.Timezone))
+	return nil
 }
 
-func (s *Server) deleteAPIKey() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		id, err := keyID(r)
-		if err != nil {
-			return err
-		}
-		if err := s.svc.DeleteAPIKey(r.Context(), c.user, id, s.clientOf(r)); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+func (s *Server) deleteAPIKey(w http.ResponseWriter, r *http.Request, c caller) error {
+	id, err := keyID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.DeleteAPIKey(r.Context(), c.user, id, s.clientOf(r)); err != nil {
+		return err
+	}
+	return noContent(w)
 }

@@ -1,90 +1,68 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
 )
 
-func (s *Server) register() http.Handler {
-	return s.api(func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.ipLimit(r, "register", s.cfg.Limits.Register); err != nil {
-			return err
-		}
-		var in account.RegisterInput
-		err := s.input(w, r, true, func(b *body) {
-			in.Email = b.str("email", true)
-			in.Password = b.str("password", true)
-			in.TOSAccepted = b.boolean("tos_accepted", true)
-			in.MarketingEmailAccepted = b.boolean("marketing_email_accepted", false)
-		})
-		if err != nil {
-			return err
-		}
-		token, existing, err := s.svc.Register(r.Context(), in, s.clientOf(r))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"token": token, "logged_in_existing_user": existing})
-		return nil
+func (s *Server) register(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in account.RegisterInput
+	err := s.input(w, r, c, func(b *body) {
+		in.Email = b.str("email", true)
+		in.Password = b.str("password", true)
+		in.TOSAccepted = b.boolean("tos_accepted", true)
+		in.MarketingEmailAccepted = b.boolean("marketing_email_accepted", false)
 	})
+	if err != nil {
+		return err
+	}
+	token, existing, err := s.svc.Register(r.Context(), in, s.clientOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": token, "logged_in_existing_user": existing})
+	return nil
 }
 
-func (s *Server) login() http.Handler {
-	return s.api(func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.ipLimit(r, "login", s.cfg.Limits.Login); err != nil {
-			return err
-		}
-		var email, pw string
-		err := s.input(w, r, true, func(b *body) {
-			email = b.str("email", true)
-			pw = b.str("password", true)
-		})
-		if err != nil {
-			return err
-		}
-		failures := s.loginFailureKey(r, email)
-		if err := s.peek(r.Context(), failures, s.cfg.Limits.LoginFailures); err != nil {
-			return err
-		}
-		token, err := s.svc.Login(r.Context(), email, pw, s.clientOf(r))
-		if errors.Is(err, account.ErrBadCredentials) {
-			_ = s.limit(r.Context(), failures, s.cfg.Limits.LoginFailures)
-		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"token": token})
-		return nil
+func (s *Server) login(w http.ResponseWriter, r *http.Request, c caller) error {
+	var email, pw string
+	err := s.input(w, r, c, func(b *body) {
+		email = b.str("email", true)
+		pw = b.str("password", true)
 	})
+	if err != nil {
+		return err
+	}
+	token, err := s.svc.Login(r.Context(), email, pw, s.clientOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": token})
+	return nil
 }
 
-func (s *Server) logout() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		if err := s.svc.Logout(r.Context(), c.token, c.user, s.clientOf(r)); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := s.svc.Logout(r.Context(), c.token, c.user, s.clientOf(r)); err != nil {
+		return err
+	}
+	return noContent(w)
 }
 
-func (s *Server) changePassword() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		var current, next string
-		err := s.input(w, r, false, func(b *body) {
-			current = b.str("password", true)
-			next = b.str("new_password", true)
-		})
-		if err != nil {
-			return err
-		}
-		if err := s.svc.ChangePassword(r.Context(), c.token, c.user, current, next, s.clientOf(r)); err != nil {
-			return err
-		}
-		return noContent(w)
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, c caller) error {
+	var current, next string
+	err := s.input(w, r, c, func(b *body) {
+		current = b.str("password", true)
+		next = b.str("new_password", true)
 	})
+	if err != nil {
+		return err
+	}
+	if err := s.svc.ChangePassword(r.Context(), c.token, c.user, current, next, s.clientOf(r)); err != nil {
+		return err
+	}
+	return noContent(w)
 }
 
 // timeLayout is ISO 8601 with microseconds and a numeric offset (SPEC §1).
@@ -118,29 +96,25 @@ func profileJSON(u account.User) map[string]any {
 	}
 }
 
-func (s *Server) profile() http.Handler {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		writeJSON(w, http.StatusOK, profileJSON(c.user))
-		return nil
-	})
+func (s *Server) profile(w http.ResponseWriter, r *http.Request, c caller) error {
+	writeJSON(w, http.StatusOK, profileJSON(c.user))
+	return nil
 }
 
-func (s *Server) updateProfile() http.Handler {
-	return s.authed(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		var p account.ProfilePatch
-		err := s.input(w, r, false, func(b *body) {
-			p.FirstName = b.optStr("first_name")
-			p.LastName = b.optStr("last_name")
-			p.Timezone = b.optStr("timezone")
-		})
-		if err != nil {
-			return err
-		}
-		u, err := s.svc.UpdateProfile(r.Context(), c.user, p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, profileJSON(u))
-		return nil
+func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, c caller) error {
+	var p account.ProfilePatch
+	err := s.input(w, r, c, func(b *body) {
+		p.FirstName = b.optStr("first_name")
+		p.LastName = b.optStr("last_name")
+		p.Timezone = b.optStr("timezone")
 	})
+	if err != nil {
+		return err
+	}
+	u, err := s.svc.UpdateProfile(r.Context(), c.user, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, profileJSON(u))
+	return nil
 }

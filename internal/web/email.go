@@ -2,45 +2,39 @@ package web
 
 import "net/http"
 
-func (s *Server) changeEmail() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		var pw, newEmail string
-		err := s.input(w, r, false, func(b *body) {
-			pw = b.str("password", true)
-			newEmail = b.str("new_email", true)
-		})
-		if err != nil {
-			return err
-		}
-		if err := s.svc.RequestEmailChange(r.Context(), c.user, pw, newEmail, s.clientOf(r)); err != nil {
-			return err
-		}
-		return noContent(w)
+func (s *Server) changeEmail(w http.ResponseWriter, r *http.Request, c caller) error {
+	var pw, newEmail string
+	err := s.input(w, r, c, func(b *body) {
+		pw = b.str("password", true)
+		newEmail = b.str("new_email", true)
 	})
+	if err != nil {
+		return err
+	}
+	if err := s.svc.RequestEmailChange(r.Context(), c.user, pw, newEmail, s.clientOf(r)); err != nil {
+		return err
+	}
+	return noContent(w)
 }
 
-func (s *Server) completeEmailChange() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		var code string
-		if err := s.input(w, r, false, func(b *body) { code = b.str("confirmation_code", true) }); err != nil {
-			return err
-		}
-		if err := s.svc.CompleteEmailChange(r.Context(), c.user, code, s.clientOf(r)); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+func (s *Server) completeEmailChange(w http.ResponseWriter, r *http.Request, c caller) error {
+	var code string
+	if err := s.input(w, r, c, func(b *body) { code = b.str("confirmation_code", true) }); err != nil {
+		return err
+	}
+	if err := s.svc.CompleteEmailChange(r.Context(), c.user, code, s.clientOf(r)); err != nil {
+		return err
+	}
+	return noContent(w)
 }
 
-func (s *Server) deleteAccount() http.Handler {
-	return s.loginOnly(func(w http.ResponseWriter, r *http.Request, c caller) error {
-		var pw string
-		if err := s.input(w, r, true, func(b *body) { pw = b.str("password", true) }); err != nil {
-			return err
-		}
-		if err := s.svc.DeleteAccount(r.Context(), c.user, pw, s.clientOf(r)); err != nil {
-			return err
-		}
-		return noContent(w)
-	})
+func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, c caller) error {
+	var pw string
+	if err := s.input(w, r, c, func(b *body) { pw = b.str("password", true) }); err != nil {
+		return err
+	}
+	if err := s.svc.DeleteAccount(r.Context(), c.user, pw, s.clientOf(r)); err != nil {
+		return err
+	}
+	return noContent(w)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/accountd/accountd/internal/mail"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/postgres"
+	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/testdb"
 	"github.com/accountd/accountd/internal/web"
 )
@@ -103,6 +104,16 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	for _, f := range opts {
 		f(&o)
 	}
+	if o.Config.Limiter == nil {
+		// The product's budgets hold whether or not the rate limits are
+		// on: they share the limiter of the rate limits when there is one,
+		// as in main.
+		l := o.Web.Limiter
+		if l == nil {
+			l = productLimiter(t)
+		}
+		o.Config.Limiter = ratelimit.Budget{Limiter: l}
+	}
 	e := &env{t: t, Store: openTestStore(t), Logs: &syncBuffer{},
 		Clock: &clock{t: time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)}}
 	log := slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -129,6 +140,17 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
 	return e
+}
+
+// productLimiter is the limiter of the product's budgets when a test turns
+// no rate limits on: Redis under a prefix of its own when
+// ACCOUNTD_TEST_REDIS_URL is set, else memory.
+func productLimiter(t *testing.T) ratelimit.Limiter {
+	t.Helper()
+	if os.Getenv("ACCOUNTD_TEST_REDIS_URL") == "" {
+		return ratelimit.NewMemory(time.Now)
+	}
+	return testRedisLimiter(t)
 }
 
 // openTestStore returns a migrated store: PostgreSQL when

@@ -105,7 +105,7 @@ func (s *Server) clientOf(r *http.Request) account.Client {
 	// The User-Agent is stored in audit events and shown in emails: keep it
 	// valid UTF-8 without NUL, whatever bytes the client sent.
 	ua := strings.ReplaceAll(strings.ToValidUTF8(r.UserAgent(), "\uFFFD"), "\x00", "")
-	return account.Client{IP: s.clientIP(r), UserAgent: ua, Locale: locale(r)}
+	return account.Client{IP: s.clientIP(r), Network: s.clientNet(r), UserAgent: ua, Locale: locale(r)}
 }
 
 // clientIP returns the peer address, or the nearest untrusted address of

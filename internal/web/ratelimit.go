@@ -2,23 +2,21 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"math"
 	"net/http"
-	"time"
+	"net/netip"
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/ratelimit"
 )
 
-// RateLimits are the limits of SPEC §5. Keys are the client IP unless said.
+// RateLimits are the per-IP guards of SPEC §5. Keys are the client's
+// network (clientNet) unless said. The product's own limits (password
+// failures, activation resends) are rules of account (account.Config).
 type RateLimits struct {
-	General       ratelimit.Limit // every API request, per token or else per IP
+	General       ratelimit.Limit // every API request, per valid token or else per IP
 	Register      ratelimit.Limit
 	Login         ratelimit.Limit // attempts per IP
-	LoginFailures ratelimit.Limit // failures per account and IP
 	ResetRequest  ratelimit.Limit
 	ResetComplete ratelimit.Limit // complete, check and cancel: guesses of a token
 }
@@ -29,20 +27,24 @@ func DefaultRateLimits() RateLimits {
 		General:       ratelimit.PerMinute(240),
 		Register:      ratelimit.PerHour(10),
 		Login:         ratelimit.PerMinute(20),
-		LoginFailures: ratelimit.Limit{Rate: 10, Period: 15 * time.Minute, Burst: 10},
 		ResetRequest:  ratelimit.PerMinute(10),
 		ResetComplete: ratelimit.PerMinute(20),
 	}
 }
 
-// throttled is the 429 of SPEC §2 with the wait rounded up to whole seconds.
-func throttled(wait time.Duration) error {
-	n := int(math.Ceil(wait.Seconds()))
-	if n < 1 {
-		n = 1
+// of returns the limit a route names.
+func (l RateLimits) of(name limitName) ratelimit.Limit {
+	switch name {
+	case limitRegister:
+		return l.Register
+	case limitLogin:
+		return l.Login
+	case limitReset:
+		return l.ResetRequest
+	case limitResetComplete:
+		return l.ResetComplete
 	}
-	return &account.Error{Kind: account.KindRateLimited, Code: "throttled", RetryAfter: n,
-		Message: fmt.Sprintf("Request was throttled. Expected available in %d seconds.", n)}
+	return ratelimit.Limit{}
 }
 
 // limit counts one event for key; over the limit it returns the 429. A
@@ -58,59 +60,55 @@ func (s *Server) limit(ctx context.Context, key string, l ratelimit.Limit) error
 		return nil
 	}
 	if !res.Allowed {
-		return throttled(res.RetryAfter)
+		return account.Throttled(res.RetryAfter)
 	}
 	return nil
 }
 
-// peek reports the 429 that one more event for key would get, counting
-// nothing.
-func (s *Server) peek(ctx context.Context, key string, l ratelimit.Limit) error {
-	if s.cfg.Limiter == nil {
-		return nil
-	}
-	res, err := s.cfg.Limiter.Peek(ctx, key, l)
-	if err != nil || res.Allowed {
-		return nil
-	}
-	return throttled(res.RetryAfter)
-}
-
-// accountLimit applies a limit that is a rule of the product rather than a
-// guard against abuse (activation resends): it holds even when the rate
-// limits are turned off, then counted in this node's memory.
-func (s *Server) accountLimit(r *http.Request, key string, l ratelimit.Limit) error {
-	res, err := s.productLimiter.Allow(r.Context(), key, l)
-	if err != nil {
-		s.log.WarnContext(r.Context(), "rate limiter failed; request let through", "err", err)
-		return nil
-	}
-	if !res.Allowed {
-		return throttled(res.RetryAfter)
-	}
-	return nil
-}
-
-// generalLimit applies the general API limit, per token when the request
-// carries one (by its hash: no secret goes into a limiter key), else per IP.
-func (s *Server) generalLimit(r *http.Request) error {
-	key := "api:ip:" + s.clientIP(r)
-	if raw, err := tokenFrom(r); err == nil {
-		sum := sha256.Sum256([]byte(raw))
-		key = "api:tok:" + hex.EncodeToString(sum[:12])
+// generalLimit applies the general API limit: per token when the request
+// authenticated with one (by its hash: no secret goes into a limiter key),
+// else per client network. A token that does not authenticate is not a key
+// of its own, or made-up tokens would each get a fresh bucket.
+func (s *Server) generalLimit(r *http.Request, c caller) error {
+	key := "api:ip:" + s.clientNet(r)
+	if c.authenticated() && len(c.token.Hash) >= 12 {
+		key = "api:tok:" + hex.EncodeToString(c.token.Hash[:12])
 	}
 	return s.limit(r.Context(), key, s.cfg.Limits.General)
 }
 
-// ipLimit applies an endpoint's per-IP limit.
-func (s *Server) ipLimit(r *http.Request, name string, l ratelimit.Limit) error {
-	return s.limit(r.Context(), name+":ip:"+s.clientIP(r), l)
+// routeLimit applies a route's per-IP limit, if it names one.
+func (s *Server) routeLimit(r *http.Request, name limitName) error {
+	if name == noLimit {
+		return nil
+	}
+	return s.limit(r.Context(), string(name)+":ip:"+s.clientNet(r), s.cfg.Limits.of(name))
 }
 
-// loginFailureKey is per account and client: failures from one IP cannot
-// lock the owner out from theirs (SPEC §5; docs/api.md). The typed address
-// is used whether or not it has an account, so the limit reveals nothing.
-func (s *Server) loginFailureKey(r *http.Request, email string) string {
-	sum := sha256.Sum256([]byte(account.EmailKey(email)))
-	return "loginfail:" + hex.EncodeToString(sum[:12]) + ":" + s.clientIP(r)
+// clientNet is the client as per-IP limits count it: an IPv4 address, or
+// the IPv6 prefix of Config.IPv6Prefix bits (a /64 by default), since one
+// subscriber commonly holds a whole /64 and could rotate the rest at will.
+// It is derived from clientIP's answer.
+func (s *Server) clientNet(r *http.Request) string {
+	return networkOf(s.clientIP(r), s.cfg.IPv6Prefix)
+}
+
+// networkOf returns the network key of ip; an unparsable ip is its own key.
+func networkOf(ip string, v6bits int) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	if v6bits <= 0 || v6bits > 128 {
+		v6bits = DefaultIPv6Prefix
+	}
+	p, err := a.Prefix(v6bits)
+	if err != nil {
+		return a.String()
+	}
+	return p.String()
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/web"
 )
@@ -123,7 +124,9 @@ func TestEndpointLimitsPerIP(t *testing.T) {
 		t.Run(tt.path, func(t *testing.T) {
 			// Login failures have their own, lower limit; raise it here so
 			// the per-IP attempt limit is the one under test.
-			e := newEnv(t, withLimits(func(l *web.RateLimits) { l.LoginFailures = ratelimit.PerMinute(1000) }))
+			e := newEnv(t, withLimits(nil), func(o *envOptions) {
+				o.Config.PasswordFailures = account.Rate{N: 1000, Per: time.Minute}
+			})
 			for i := 0; i < tt.limit; i++ {
 				if r := e.from("203.0.113.5", tt.path, tt.body); r.Status == 429 {
 					t.Fatalf("request %d of %d = 429 already", i+1, tt.limit)

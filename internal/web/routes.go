@@ -2,27 +2,52 @@ package web
 
 import "net/http"
 
-// routes lists every route of the public listener.
+// apiRoutes is the JSON API of the public listener: every path with its
+// method handlers and its guards, which guard (api.go) applies in this order
+// before the handler runs:
+//
+//	auth     who may call it: public, optional (a token sent must be valid),
+//	         token (a login token or an API key), loginToken (API keys get
+//	         403 api_key_not_allowed; account.LoginTokenOnly)
+//	limit    the per-IP limit of RateLimits, besides the general one
+//	captcha  the body's recaptcha is verified, after its field errors
+//
+// The next guard (the 2FA state a route accepts, SPEC §4.9) is one more
+// column here and one more step in guard.
+func (s *Server) apiRoutes() []route {
+	return []route{
+		{"/api/v2/register/", on{"POST": s.register}, public, limitRegister, withCaptcha},
+		{"/api/v2/login/", on{"POST": s.login}, public, limitLogin, withCaptcha},
+		{"/api/v2/logout/", on{"POST": s.logout, "GET": s.logout}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/changepassword/", on{"POST": s.changePassword}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/profile/", on{"GET": s.profile, "PATCH": s.updateProfile}, token, noLimit, noCaptcha},
+		{"/api/v2/resetpassword/", on{"POST": s.requestReset}, public, limitReset, withCaptcha},
+		{"/api/v2/resetpassword/complete/", on{"POST": s.completeReset}, public, limitResetComplete, withCaptcha},
+		{"/api/v2/resetpassword/check/", on{"POST": s.checkReset}, public, limitResetComplete, noCaptcha},
+		{"/api/v2/resetpassword/cancel/", on{"POST": s.cancelReset}, public, limitResetComplete, noCaptcha},
+		{"/api/v2/changeemail/", on{"POST": s.changeEmail}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/changeemail/complete/", on{"POST": s.completeEmailChange}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/activation/", on{"GET": s.activationStatus}, token, noLimit, noCaptcha},
+		{"/api/v2/activation/resend/", on{"POST": s.resendActivation}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/activation/complete/", on{"POST": s.completeActivation}, optional, noLimit, noCaptcha},
+		{"/api/v2/deleteaccount/", on{"POST": s.deleteAccount}, loginToken, noLimit, withCaptcha},
+		{"/api/v2/apikey/", on{"GET": s.listAPIKeys, "POST": s.createAPIKey}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/apikey/{id}/", on{"GET": s.getAPIKey, "PATCH": s.updateAPIKey, "DELETE": s.deleteAPIKey},
+			loginToken, noLimit, noCaptcha},
+	}
+}
+
+// routes registers the API, the dashboard pages (public HTML, pages.go) and
+// the development inbox.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	s.handle(mux, "/api/v2/register/", methods{"POST": s.register()})
-	s.handle(mux, "/api/v2/login/", methods{"POST": s.login()})
-	s.handle(mux, "/api/v2/logout/", methods{"POST": s.logout(), "GET": s.logout()})
-	s.handle(mux, "/api/v2/changepassword/", methods{"POST": s.changePassword()})
-	s.handle(mux, "/api/v2/profile/", methods{"GET": s.profile(), "PATCH": s.updateProfile()})
-	s.handle(mux, "/api/v2/resetpassword/", methods{"POST": s.requestReset()})
-	s.handle(mux, "/api/v2/resetpassword/complete/", methods{"POST": s.completeReset()})
-	s.handle(mux, "/api/v2/resetpassword/check/", methods{"POST": s.resetTokenAction(checkReset)})
-	s.handle(mux, "/api/v2/resetpassword/cancel/", methods{"POST": s.resetTokenAction(cancelReset)})
-	s.handle(mux, "/api/v2/changeemail/", methods{"POST": s.changeEmail()})
-	s.handle(mux, "/api/v2/changeemail/complete/", methods{"POST": s.completeEmailChange()})
-	s.handle(mux, "/api/v2/activation/", methods{"GET": s.activationStatus()})
-	s.handle(mux, "/api/v2/activation/resend/", methods{"POST": s.resendActivation()})
-	s.handle(mux, "/api/v2/activation/complete/", methods{"POST": s.completeActivation()})
-	s.handle(mux, "/api/v2/deleteaccount/", methods{"POST": s.deleteAccount()})
-	s.handle(mux, "/api/v2/apikey/", methods{"GET": s.listAPIKeys(), "POST": s.createAPIKey()})
-	s.handle(mux, "/api/v2/apikey/{id}/", methods{"GET": s.getAPIKey(), "PATCH": s.updateAPIKey(),
-		"DELETE": s.deleteAPIKey()})
+	for _, rt := range s.apiRoutes() {
+		ms := methods{}
+		for m, h := range rt.methods {
+			ms[m] = s.guard(rt, h)
+		}
+		s.handle(mux, rt.path, ms)
+	}
 	s.pageRoutes(mux)
 	if s.cfg.DevInbox != nil {
 		s.handle(mux, "/dev/mail/", methods{"GET": s.devInbox()})

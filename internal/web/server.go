@@ -39,6 +39,10 @@ type Config struct {
 	// Limiter counts requests for the rate limits; nil turns them off.
 	Limiter ratelimit.Limiter
 	Limits  RateLimits
+	// IPv6Prefix is how many leading bits of an IPv6 client address the
+	// per-IP limits key on [DefaultIPv6Prefix]; IPv4 clients are keyed by
+	// address.
+	IPv6Prefix int
 	// CORSOrigins are the origins (scheme://host[:port]) allowed to call the
 	// API from a browser.
 	CORSOrigins []string
@@ -56,18 +60,18 @@ type Server struct {
 	log     *slog.Logger
 	metrics *Metrics
 	cfg     Config
-	// productLimiter counts the limits that are rules of the product; it is
-	// cfg.Limiter, or memory when the rate limits are off.
-	productLimiter ratelimit.Limiter
 }
+
+// DefaultIPv6Prefix is the IPv6 prefix length per-IP limits key on.
+const DefaultIPv6Prefix = 64
 
 // New returns the public HTTP handler of accountd.
 func New(svc *account.Service, v captcha.Verifier, log *slog.Logger, m *Metrics, cfg Config) http.Handler {
 	log = slog.New(LogHandler(log.Handler()))
-	s := &Server{svc: svc, captcha: v, log: log, metrics: m, cfg: cfg, productLimiter: cfg.Limiter}
-	if s.productLimiter == nil {
-		s.productLimiter = ratelimit.NewMemory(time.Now)
+	if cfg.IPv6Prefix == 0 {
+		cfg.IPv6Prefix = DefaultIPv6Prefix
 	}
+	s := &Server{svc: svc, captcha: v, log: log, metrics: m, cfg: cfg}
 	return s.observe(s.securityHeaders(s.cors(s.routes())))
 }
 

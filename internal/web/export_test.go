@@ -1,0 +1,30 @@
+package web
+
+import "sort"
+
+// RouteGuards is what one route of the table declares, for the test that
+// walks the table (routes_test.go).
+type RouteGuards struct {
+	Path    string
+	Methods []string
+	Auth    string // public, optional, token or loginToken
+	Limit   string // the RateLimits field, or ""
+	Captcha bool
+}
+
+// APIRoutes returns the guards the route table declares.
+func APIRoutes() []RouteGuards {
+	auths := map[auth]string{public: "public", optional: "optional", token: "token", loginToken: "loginToken"}
+	limits := map[limitName]string{noLimit: "", limitRegister: "Register", limitLogin: "Login",
+		limitReset: "ResetRequest", limitResetComplete: "ResetComplete"}
+	var out []RouteGuards
+	for _, rt := range (&Server{}).apiRoutes() {
+		g := RouteGuards{Path: rt.path, Auth: auths[rt.auth], Limit: limits[rt.limit], Captcha: rt.captcha}
+		for m := range rt.methods {
+			g.Methods = append(g.Methods, m)
+		}
+		sort.Strings(g.Methods)
+		out = append(out, g)
+	}
+	return out
+}
