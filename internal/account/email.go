@@ -154,7 +154,7 @@ func (s *Service) CompleteEmailChange(ctx context.Context, u User, code string, 
 
 // checkCurrentPassword verifies the user's password for a sensitive change.
 func (s *Service) checkCurrentPassword(ctx context.Context, u User, pw string, c Client) error {
-	ok, _, err := s.verify(ctx, pw, u.PasswordHash)
+	ok, _, err := s.verify(ctx, byAccount(u, c), pw, u.PasswordHash)
 	if err != nil {
 		return err
 	}
