@@ -108,6 +108,14 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		Name: "accountd_audit_events_total", Help: "Audit events recorded, by type.",
 	}, []string{"type"})
 	a.reg.MustRegister(events)
+	hashBusy := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "accountd_hash_busy_total",
+		Help: "Requests refused a password hashing slot, by reason: share (429, one account or IP past its share) or wait (503).",
+	}, []string{"reason"})
+	a.reg.MustRegister(hashBusy)
+	for _, reason := range []string{"share", "wait"} {
+		hashBusy.WithLabelValues(reason) // exported at 0, so an alert sees the series
+	}
 	var breached interface {
 		Breached(ctx context.Context, pw string) bool
 	}
@@ -130,6 +138,10 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		Policy:               cfg.policy(),
 		OnEvent:              func(typ string) { events.WithLabelValues(typ).Inc() },
 		OnAuditError:         auditErrorHook(log, a.reg),
+		// With the rate limits off a proxy in front limits, and unless it is
+		// a trusted proxy every client has its IP: one share for all.
+		HashShareSkipIP: cfg.RateLimits == "off",
+		OnHashBusy:      func(reason string) { hashBusy.WithLabelValues(reason).Inc() },
 	}, time.Now, a.wakeWorkers)
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)

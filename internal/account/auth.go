@@ -54,7 +54,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 	if f := s.checkPassword(ctx, "password", in.Password, email); len(f) > 0 {
 		return "", false, InvalidFields(f)
 	}
-	hash, err := s.hash(ctx, in.Password)
+	hash, err := s.hash(ctx, byIP(c), in.Password)
 	if err != nil {
 		return "", false, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) login(ctx context.Context, key, pw string, c Client) (string, 
 		return "", wrapStore(err)
 	}
 	if err != nil || u.Deleted() {
-		if werr := s.hashing(ctx, func() { s.hasher.VerifyDummy(pw) }); werr != nil {
+		if werr := s.hashing(ctx, byIP(c), func() { s.hasher.VerifyDummy(pw) }); werr != nil {
 			return "", werr
 		}
 		s.bestEffortEvent(ctx, "login_failed", 0, "", c, "unknown address")
@@ -122,7 +122,7 @@ func (s *Service) login(ctx context.Context, key, pw string, c Client) (string, 
 // loginExisting verifies the password of a known user, upgrades its hash when
 // the parameters changed, and issues a token.
 func (s *Service) loginExisting(ctx context.Context, u User, pw string, c Client) (string, error) {
-	ok, rehash, err := s.verify(ctx, pw, u.PasswordHash)
+	ok, rehash, err := s.verify(ctx, byIP(c), pw, u.PasswordHash)
 	if err != nil {
 		return "", err
 	}
@@ -133,7 +133,7 @@ func (s *Service) loginExisting(ctx context.Context, u User, pw string, c Client
 	// Rehash before the transaction: argon2id must not hold the write lock.
 	newHash := ""
 	if rehash {
-		if newHash, err = s.hash(ctx, pw); err != nil {
+		if newHash, err = s.hash(ctx, byIP(c), pw); err != nil {
 			return "", err
 		}
 	}
@@ -208,7 +208,7 @@ func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, 
 	if f := s.checkPassword(ctx, "new_password", next, u.Email); len(f) > 0 {
 		return InvalidFields(f)
 	}
-	hash, err := s.hash(ctx, next)
+	hash, err := s.hash(ctx, byAccount(u, c), next)
 	if err != nil {
 		return err
 	}

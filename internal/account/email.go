@@ -164,7 +164,7 @@ func (s *Service) checkCurrentPassword(ctx context.Context, u User, pw string, c
 
 // verifyCurrentPassword is checkCurrentPassword within the budget.
 func (s *Service) verifyCurrentPassword(ctx context.Context, u User, pw string, c Client) error {
-	ok, _, err := s.verify(ctx, pw, u.PasswordHash)
+	ok, _, err := s.verify(ctx, byAccount(u, c), pw, u.PasswordHash)
 	if err != nil {
 		return err
 	}

@@ -347,7 +347,7 @@ func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (
 	if len(fields) > 0 {
 		return "", InvalidFields(fields)
 	}
-	hash, err := s.hash(ctx, pw)
+	hash, err := s.hash(ctx, byIP(c), pw)
 	if err != nil {
 		return "", err
 	}

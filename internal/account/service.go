@@ -34,6 +34,19 @@ type Config struct {
 	// HashWait is how long a request waits for a hashing slot before it is
 	// answered 503 [5s].
 	HashWait time.Duration
+	// HashShare is how many of those hashes one account, or one client IP,
+	// may run at once [a quarter of HashConcurrency, at least 1].
+	HashShare int
+	// HashQueue is how many more requests one account or IP may have
+	// waiting for a slot; beyond, they are answered 429 at once [32].
+	HashQueue int
+	// HashShareSkipIP gives the client IP no share of its own, only the
+	// account: set when the rate limits are off, since behind a proxy that
+	// is not trusted every client has the proxy's IP.
+	HashShareSkipIP bool
+	// OnHashBusy, when set, is called for each request refused a hashing
+	// slot, with the reason: "share" (429) or "wait" (503). A metrics hook.
+	OnHashBusy func(reason string)
 	// Breached, when set, says whether a password is in a breached-password
 	// corpus (SPEC §3 rule 6, off by default).
 	Breached interface {
@@ -67,21 +80,28 @@ type Client struct {
 	Locale    string
 }
 
+// Hasher hashes and verifies passwords: *password.Hasher.
+type Hasher interface {
+	Hash(pw string) (string, error)
+	Verify(pw, encoded string) (ok, needsRehash bool, err error)
+	VerifyDummy(pw string) bool
+}
+
 // Service holds every business rule of accountd.
 type Service struct {
 	store  Store
-	hasher *password.Hasher
+	hasher Hasher
 	cfg    Config
 	now    func() time.Time
 	// wake tells the mail worker that a mail was queued; may be nil.
 	wake func()
-	// slots holds one token per running password hash computation.
-	slots chan struct{}
+	// slots hands out the password hash computations that may run at once.
+	slots *hashSlots
 }
 
 // NewService returns a Service. now is the clock; wake, when not nil, is
 // called after a mail was queued.
-func NewService(store Store, hasher *password.Hasher, cfg Config, now func() time.Time, wake func()) *Service {
+func NewService(store Store, hasher Hasher, cfg Config, now func() time.Time, wake func()) *Service {
 	cfg.DashboardURL = strings.TrimRight(cfg.DashboardURL, "/")
 	if cfg.ResetTokenTTL <= 0 {
 		cfg.ResetTokenTTL = time.Hour
@@ -104,8 +124,14 @@ func NewService(store Store, hasher *password.Hasher, cfg Config, now func() tim
 	if cfg.HashWait <= 0 {
 		cfg.HashWait = 5 * time.Second
 	}
+	if cfg.HashShare <= 0 {
+		cfg.HashShare = max(1, cfg.HashConcurrency/4)
+	}
+	if cfg.HashQueue <= 0 {
+		cfg.HashQueue = 32
+	}
 	return &Service{store: store, hasher: hasher, cfg: cfg, now: now, wake: wake,
-		slots: make(chan struct{}, cfg.HashConcurrency)}
+		slots: newHashSlots(cfg.HashConcurrency, cfg.HashShare, cfg.HashQueue)}
 }
 
 // Ready reports whether the store answers with a current schema.
@@ -175,27 +201,36 @@ func (s *Service) checkPassword(ctx context.Context, field, pw, email string) []
 var errBusy = &Error{Kind: KindUnavailable, Code: "unavailable",
 	Message: "The service is busy, please try again later."}
 
-// hashing runs fn, which hashes or verifies a password, once a slot is
-// free: a burst of logins queues instead of exhausting memory, and a request
-// that waits too long is answered 503.
-func (s *Service) hashing(ctx context.Context, fn func()) error {
-	t := time.NewTimer(s.cfg.HashWait)
-	defer t.Stop()
-	select {
-	case s.slots <- struct{}{}:
-	case <-t.C:
-		return errBusy
-	case <-ctx.Done():
-		return errBusy
+// hashing runs fn, which hashes or verifies a password, once a slot is free
+// for who asks: a burst of logins queues instead of exhausting memory, a
+// request that waits too long is answered 503, and one account or IP past
+// its share is answered 429 (hashslots.go).
+func (s *Service) hashing(ctx context.Context, who asker, fn func()) error {
+	keys := keysOf(who, s.cfg.HashShareSkipIP)
+	if err := s.slots.acquire(ctx, keys, s.cfg.HashWait); err != nil {
+		s.hashBusy(err)
+		return err
 	}
-	defer func() { <-s.slots }()
+	defer s.slots.release(keys)
 	fn()
 	return nil
 }
 
-// hash hashes a password, reporting failure as Unavailable.
-func (s *Service) hash(ctx context.Context, pw string) (h string, err error) {
-	if werr := s.hashing(ctx, func() { h, err = s.hasher.Hash(pw) }); werr != nil {
+// hashBusy reports a refused hashing slot to the metrics hook.
+func (s *Service) hashBusy(err error) {
+	if s.cfg.OnHashBusy == nil {
+		return
+	}
+	reason := "wait"
+	if err == errHashShare {
+		reason = "share"
+	}
+	s.cfg.OnHashBusy(reason)
+}
+
+// hash hashes a password for who asks, reporting failure as Unavailable.
+func (s *Service) hash(ctx context.Context, who asker, pw string) (h string, err error) {
+	if werr := s.hashing(ctx, who, func() { h, err = s.hasher.Hash(pw) }); werr != nil {
 		return "", werr
 	}
 	if err != nil {
@@ -204,9 +239,9 @@ func (s *Service) hash(ctx context.Context, pw string) (h string, err error) {
 	return h, nil
 }
 
-// verify checks a password against a stored hash within a hashing slot.
-func (s *Service) verify(ctx context.Context, pw, encoded string) (ok, rehash bool, err error) {
-	if werr := s.hashing(ctx, func() { ok, rehash, err = s.hasher.Verify(pw, encoded) }); werr != nil {
+// verify checks a password against a stored hash for who asks.
+func (s *Service) verify(ctx context.Context, who asker, pw, encoded string) (ok, rehash bool, err error) {
+	if werr := s.hashing(ctx, who, func() { ok, rehash, err = s.hasher.Verify(pw, encoded) }); werr != nil {
 		return false, false, werr
 	}
 	if err != nil {

@@ -90,6 +90,8 @@ type envOptions struct {
 	// WrapStore, when set, wraps the store the service uses (to inject
 	// faults); env.Store stays the real one.
 	WrapStore func(account.Store) account.Store
+	// Hasher, when set, wraps the service's password hasher.
+	Hasher func(account.Hasher) account.Hasher
 }
 
 // newEnv starts a server. Argon2 runs with small parameters to keep the tests
@@ -117,7 +119,10 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	e := &env{t: t, Store: openTestStore(t), Logs: &syncBuffer{},
 		Clock: &clock{t: time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)}}
 	log := slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	var hasher account.Hasher = password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	if o.Hasher != nil {
+		hasher = o.Hasher(hasher)
+	}
 	svcStore := e.Store
 	if o.WrapStore != nil {
 		svcStore = o.WrapStore(e.Store)
