@@ -118,8 +118,8 @@ func (s *Server) clientIP(r *http.Request) string {
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		a, ok := forwardedAddr(hops[i])
+		if !ok {
 			break
 		}
 		if !s.trusted(a) {
@@ -127,6 +127,29 @@ func (s *Server) clientIP(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// forwardedAddr parses one X-Forwarded-For entry: an address, or an address
+// with a port ("203.0.113.4:4711", "[2001:db8::1]:4711", which some proxies
+// write). Falling back to the proxy's address on such an entry would put
+// every client behind it in one rate-limit bucket.
+func forwardedAddr(hop string) (netip.Addr, bool) {
+	hop = strings.TrimSpace(hop)
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr(), true
+	}
+	// "[2001:db8::1]" without a port.
+	if inner, ok := strings.CutPrefix(hop, "["); ok {
+		if inner, ok := strings.CutSuffix(inner, "]"); ok {
+			if a, err := netip.ParseAddr(inner); err == nil && a.Is6() {
+				return a, true
+			}
+		}
+	}
+	return netip.Addr{}, false
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
