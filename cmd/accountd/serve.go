@@ -233,6 +233,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DevInbox: inbox, TrustedProxies: proxies, MinPasswordLength: cfg.policy().MinLength,
 		CORSOrigins: cfg.corsOrigins(),
 		PageCaptcha: web.PageCaptchaFor(cfg.CaptchaProvider, cfg.CaptchaSiteKey),
+		// Development mode listens on loopback; it answers loopback names only.
+		LoopbackHostsOnly: cfg.Dev,
 	})
 	return a.listen(ctx, handler, stdout)
 }

@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +38,69 @@ func TestForwardedForWithPortKeepsClientsApart(t *testing.T) {
 					tt.another, tt.first, r.Status, r.Body)
 			}
 		})
+	}
+}
+
+// getWithHost sends a GET with the Host header set to host ("" keeps the
+// server's own address).
+func (e *env) getWithHost(path, host string) response {
+	e.t.Helper()
+	req, err := http.NewRequest("GET", e.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// TestDevModeAnswersLoopbackHostsOnly: in development mode a request whose
+// Host is not a loopback name gets 400 invalid_host and nothing of the
+// inbox. A page on evil.example that rebinds its name to 127.0.0.1 sends
+// Host: evil.example, so it can no longer read reset links from /dev/mail/
+// (issue 12, defect 14).
+func TestDevModeAnswersLoopbackHostsOnly(t *testing.T) {
+	e := newEnv(t, func(o *envOptions) { o.Web.LoopbackHostsOnly = true })
+	e.register("ada@example.com", testPassword)
+	tok := e.resetToken("ada@example.com")
+	port := e.URL[strings.LastIndexByte(e.URL, ':')+1:]
+	for _, host := range []string{"evil.example", "evil.example:" + port, "127.0.0.1.evil.example:" + port,
+		"localhost.evil.example", "0.0.0.0:" + port, "192.0.2.1:" + port, "[2001:db8::1]:" + port} {
+		for _, path := range []string{"/dev/mail/", "/api/v2/profile/"} {
+			r := e.getWithHost(path, host)
+			if r.Status != 400 || r.Code(t, "") != "invalid_host" {
+				t.Errorf("GET %s with Host %s = %d %s, want 400 invalid_host", path, host, r.Status, r.Body)
+			}
+			if strings.Contains(string(r.Body), tok) || strings.Contains(string(r.Body), "Reset your password") {
+				t.Errorf("GET %s with Host %s shows the inbox", path, host)
+			}
+		}
+	}
+	for _, host := range []string{"", "localhost:" + port, "LOCALHOST", "localhost.:" + port, "127.0.0.1",
+		"127.0.0.2:" + port, "[::1]:" + port, "[::1]"} {
+		r := e.getWithHost("/dev/mail/", host)
+		if r.Status != 200 || !strings.Contains(string(r.Body), "Reset your password") {
+			t.Errorf("GET /dev/mail/ with Host %q = %d, want 200 with the inbox", host, r.Status)
+		}
+	}
+}
+
+// TestAnyHostOutsideDevMode: outside development mode the Host is not
+// checked (a reverse proxy in front names the service); links never come
+// from it (SPEC §4.1).
+func TestAnyHostOutsideDevMode(t *testing.T) {
+	e := newEnv(t)
+	if r := e.getWithHost("/api/v2/profile/", "account.example.com"); r.Status != 401 {
+		t.Errorf("GET /api/v2/profile/ with Host account.example.com = %d %s, want 401", r.Status, r.Body)
 	}
 }

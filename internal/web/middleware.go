@@ -175,3 +175,35 @@ func locale(r *http.Request) string {
 	}
 	return tag
 }
+
+// loopbackHostsOnly refuses a request whose Host is not a loopback name or
+// address with 400 invalid_host, as Django refuses a host outside
+// ALLOWED_HOSTS. A browser sends the name it resolved, so a site whose name
+// an attacker rebinds to 127.0.0.1 arrives with its own name and is refused.
+func (s *Server) loopbackHostsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			writeJSON(w, http.StatusBadRequest, detail{
+				"Invalid Host header: development mode answers only localhost, 127.0.0.1 and [::1].", "invalid_host"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether a Host header ("localhost:8080",
+// "127.0.0.1", "[::1]:8080") names this machine's loopback interface.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	} else if inner, ok := strings.CutPrefix(host, "["); ok {
+		host, _ = strings.CutSuffix(inner, "]")
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Zone() == "" && a.IsLoopback()
+}

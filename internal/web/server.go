@@ -42,6 +42,10 @@ type Config struct {
 	// CORSOrigins are the origins (scheme://host[:port]) allowed to call the
 	// API from a browser.
 	CORSOrigins []string
+	// LoopbackHostsOnly answers only requests whose Host is localhost or a
+	// loopback address (development mode): a page on another site cannot
+	// then reach the development inbox through DNS rebinding.
+	LoopbackHostsOnly bool
 }
 
 // Server holds the handlers' dependencies.
@@ -62,7 +66,11 @@ func New(svc *account.Service, v captcha.Verifier, log *slog.Logger, m *Metrics,
 	if s.productLimiter == nil {
 		s.productLimiter = ratelimit.NewMemory(time.Now)
 	}
-	return s.observe(s.securityHeaders(s.cors(s.routes())))
+	h := s.cors(s.routes())
+	if cfg.LoopbackHostsOnly {
+		h = s.loopbackHostsOnly(h)
+	}
+	return s.observe(s.securityHeaders(h))
 }
 
 // Metrics are the HTTP metrics, registered on the registry main made.
