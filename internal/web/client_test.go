@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/accountd/accountd/internal/account"
 )
 
 // TestForwardedForWithPortKeepsClientsApart: behind a trusted proxy that
@@ -102,5 +105,76 @@ func TestAnyHostOutsideDevMode(t *testing.T) {
 	e := newEnv(t)
 	if r := e.getWithHost("/api/v2/profile/", "account.example.com"); r.Status != 401 {
 		t.Errorf("GET /api/v2/profile/ with Host account.example.com = %d %s, want 401", r.Status, r.Body)
+	}
+}
+
+// phishingAgents are User-Agents an attacker sends to put text into a real
+// email from the service: one dressed as Firefox, one not recognised, each
+// with a link, line separators and a bidirectional override, 512 bytes long.
+func phishingAgents() []string {
+	pad := func(s string) string { return s + strings.Repeat(" pad", (512-len(s))/4) }
+	return []string{
+		pad("Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0\u2028\u2028" +
+			"URGENT: your account will be deleted. Confirm at https://evil.example/login\u2029\u202e"),
+		pad("Support\u2028URGENT: your account will be deleted. Confirm at https://evil.example/login " +
+			"or at evil.example\u2029\u202eCall 555 0100"),
+	}
+}
+
+// TestEmailsNeverQuoteTheUserAgent: a reset request, a reset request for an
+// address without an account (with the notice on), and a password change,
+// each sent with a phishing User-Agent, produce emails that name the browser
+// or quote at most a short, link-free, printable remainder; never the raw
+// User-Agent (issue 12, defect 7). The audit events keep the User-Agent,
+// cleaned of invisible characters and at most 512 bytes.
+func TestEmailsNeverQuoteTheUserAgent(t *testing.T) {
+	for i, ua := range phishingAgents() {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			if len(ua) < 500 {
+				t.Fatalf("the User-Agent is %d bytes, want about 512", len(ua))
+			}
+			e := newEnv(t, func(o *envOptions) { o.Config.NotifyUnknownAddress = true })
+			token := e.register("ada@example.com", testPassword)
+			h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {ua}}
+			for _, req := range []struct{ path, body, tok string }{
+				{"/api/v2/resetpassword/", `{"email": "ada@example.com", "recaptcha": "x"}`, ""},
+				{"/api/v2/resetpassword/", `{"email": "nobody@example.com", "recaptcha": "x"}`, ""},
+				{"/api/v2/changepassword/", `{"password": "` + testPassword + `", "new_password": "Battery-Staple-5501"}`, token},
+			} {
+				hh := h.Clone()
+				if req.tok != "" {
+					hh.Set("Authorization", "Token "+req.tok)
+				}
+				if r := e.request("POST", req.path, req.body, hh); r.Status != 204 {
+					t.Fatalf("POST %s = %d %s, want 204", req.path, r.Status, r.Body)
+				}
+			}
+			e.deliver()
+			mails := e.inbox()
+			if len(mails) != 3 {
+				t.Fatalf("inbox holds %d mails, want the reset link, the no-account notice and the password change", len(mails))
+			}
+			for _, m := range mails {
+				for part, body := range map[string]string{"text": m.Text, "HTML": m.HTML} {
+					for _, bad := range []string{"evil.example", "URGENT", "deleted", "555 0100", "\u2028", "\u2029", "\u202e", " pad pad"} {
+						if strings.Contains(body, bad) {
+							t.Errorf("%q %s part holds %q from the User-Agent:\n%s", m.Subject, part, bad, body)
+						}
+					}
+				}
+			}
+			events, err := e.Store.Events(t.Context(), account.EventFilter{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range events {
+				if ev.UserAgent == "" {
+					continue
+				}
+				if len(ev.UserAgent) > 512 || strings.ContainsAny(ev.UserAgent, "\u2028\u2029\u202e") {
+					t.Errorf("event %s keeps the User-Agent %q, want at most 512 bytes without invisible characters", ev.Type, ev.UserAgent)
+				}
+			}
+		})
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -99,10 +101,34 @@ func acceptsJSON(r *http.Request) bool {
 
 // clientOf describes who sent the request.
 func (s *Server) clientOf(r *http.Request) account.Client {
-	// The User-Agent is stored in audit events and shown in emails: keep it
-	// valid UTF-8 without NUL, whatever bytes the client sent.
-	ua := strings.ReplaceAll(strings.ToValidUTF8(r.UserAgent(), "\uFFFD"), "\x00", "")
-	return account.Client{IP: s.clientIP(r), UserAgent: ua, Locale: locale(r)}
+	return account.Client{IP: s.clientIP(r), UserAgent: cleanAgent(r.UserAgent()), Locale: locale(r)}
+}
+
+// maxAgentBytes bounds the User-Agent kept for audit events.
+const maxAgentBytes = 512
+
+// cleanAgent is the User-Agent as audit events keep it, whatever bytes the
+// client sent: valid UTF-8, at most maxAgentBytes, without NUL, and with
+// every control, format (bidirectional overrides, zero-width characters) and
+// line or paragraph separator shown as U+FFFD, so an operator reading
+// `accountd audit` sees the text as it is. Emails never quote it raw: they
+// name the browser (mail.Browser).
+func cleanAgent(ua string) string {
+	ua = strings.ReplaceAll(strings.ToValidUTF8(ua, "\uFFFD"), "\x00", "")
+	ua = strings.Map(func(r rune) rune {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return '\uFFFD'
+		}
+		return r
+	}, ua)
+	if len(ua) > maxAgentBytes {
+		cut := maxAgentBytes
+		for cut > 0 && !utf8.RuneStart(ua[cut]) {
+			cut-- // at a rune boundary
+		}
+		ua = ua[:cut]
+	}
+	return ua
 }
 
 // clientIP returns the peer address, or the nearest untrusted address of
