@@ -219,6 +219,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprint(stderr, devBanner)
 		log.Warn("captcha provider is none: every captcha is accepted (development only)")
 	}
+	if mailer.SMTPCleartext(cfg.SMTPURL) {
+		log.Warn("ACCOUNTD_SMTP_URL has tls=none: emails, reset links included, go to the SMTP server in clear text")
+	}
 	proxies, _ := cfg.trustedProxies()
 	var inbox web.DevInbox
 	if cfg.SMTPURL == "" {
