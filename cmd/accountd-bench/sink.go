@@ -176,12 +176,14 @@ var (
 	// resetLinkPattern finds the token of a reset link.
 	resetLinkPattern = regexp.MustCompile(`/resetpassword/([0-9a-f]{64})/confirm/`)
 	// markPattern finds the marker the tool puts in a request's User-Agent,
-	// which accountd quotes in the email ("the browser of the request").
-	markPattern = regexp.MustCompile(`\(m-([0-9a-z]+-[0-9]+)\)`)
+	// which accountd names in the email ("the browser of the request").
+	markPattern = regexp.MustCompile(`accountd-bench-m-([0-9a-z]+-[0-9]+)/`)
 )
 
-// markAgent is the User-Agent that carries a marker.
-func markAgent(mark string) string { return userAgent + " (m-" + mark + ")" }
+// markAgent is the User-Agent that carries a marker. The marker is in the
+// product name: of a User-Agent it does not recognise, an email shows only
+// the first product (mail.Browser).
+func markAgent(mark string) string { return "accountd-bench-m-" + mark + "/1" }
 
 // scanMessage returns the reset token and the marker in a message's text,
 // decoding its MIME parts; "" for what it does not carry.

@@ -79,7 +79,7 @@ func settings() []setting {
 		{"database-url", "ACCOUNTD_DATABASE_URL", "accountd.db", "postgres://… for PostgreSQL, else a SQLite file path", str(func(c *config) *string { return &c.DatabaseURL })},
 		{"redis-url", "ACCOUNTD_REDIS_URL", "", "redis://… to share rate limits between nodes", str(func(c *config) *string { return &c.RedisURL })},
 		{"dashboard-url", "ACCOUNTD_DASHBOARD_URL", "", "base of the links in emails (https; in development the public address)", str(func(c *config) *string { return &c.DashboardURL })},
-		{"smtp-url", "ACCOUNTD_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (implicit TLS)", str(func(c *config) *string { return &c.SMTPURL })},
+		{"smtp-url", "ACCOUNTD_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS required, except to a loopback host or with ?tls=none: clear text, with a warning) or smtps://… (implicit TLS)", str(func(c *config) *string { return &c.SMTPURL })},
 		{"mail-from", "ACCOUNTD_MAIL_FROM", "", "the From address of emails [noreply@ the dashboard host]", str(func(c *config) *string { return &c.MailFrom })},
 		{"mail-templates", "ACCOUNTD_MAIL_TEMPLATES", "", "directory whose templates override the embedded ones", str(func(c *config) *string { return &c.MailTemplates })},
 		{"mail-max-attempts", "ACCOUNTD_MAIL_MAX_ATTEMPTS", "10", "delivery attempts before an email is marked dead", intSetting(func(c *config) *int { return &c.MailMaxAttempts })},
@@ -163,15 +163,71 @@ type settingValue struct {
 	c   *config
 	s   setting
 	cur string
+	// err is a secret setting's refusal of its flag's value, reported after
+	// parsing: the flag package would quote the value in its message.
+	err error
 }
 
-func (v *settingValue) String() string { return v.cur }
+// String is what `-h` and a usage error show as the default: never a
+// secret's value (displayValue).
+func (v *settingValue) String() string { return displayValue(v.s.env, v.cur) }
+
 func (v *settingValue) Set(s string) error {
 	if err := v.s.set(v.c, s); err != nil {
+		if secretSetting(v.s.env) {
+			v.err = fmt.Errorf("-%s: the value is not valid (not shown: it is a secret)", v.s.flag)
+			return nil
+		}
 		return err
 	}
 	v.cur = s
 	return nil
+}
+
+// secretNames mark the settings whose whole value is a secret: a variable
+// whose name holds one of them is never shown, only "(set)".
+var secretNames = []string{"SECRET", "PASSWORD", "TOKEN"}
+
+// secretSetting reports whether the setting env holds a secret as a whole.
+func secretSetting(env string) bool {
+	for _, n := range secretNames {
+		if strings.Contains(env, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// displayValue is a setting's value as help and messages may show it: "(set)"
+// for a secret, a URL with its password and the values of password-like
+// query parameters replaced by "xxxxx" (SMTP, database and Redis URLs carry
+// passwords), "(set)" for a URL that does not parse, else the value.
+func displayValue(env, v string) string {
+	switch {
+	case v == "":
+		return ""
+	case secretSetting(env):
+		return "(set)"
+	case !strings.Contains(v, "://"):
+		return v // a path, an address, a number: no credentials
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return "(set)" // the parse error would quote it
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	if q := u.Query(); len(q) > 0 {
+		for k := range q {
+			if lk := strings.ToLower(k); strings.Contains(lk, "pass") || strings.Contains(lk, "secret") ||
+				strings.Contains(lk, "token") || strings.Contains(lk, "key") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // parseConfig reads defaults, then the environment, then the flags of args;
@@ -186,21 +242,37 @@ func parseConfig(name string, args []string, getenv func(string) string, fs *fla
 
 // parseConfigArgs is parseConfig that returns the positional arguments.
 func parseConfigArgs(args []string, getenv func(string) string, fs *flag.FlagSet) (*config, []string, error) {
+	return parseSettings(settings(), args, getenv, fs)
+}
+
+// parseSettings is parseConfigArgs for the given settings.
+func parseSettings(list []setting, args []string, getenv func(string) string, fs *flag.FlagSet) (*config, []string, error) {
 	c := &config{}
-	for _, s := range settings() {
+	var values []*settingValue
+	for _, s := range list {
 		val := s.def
 		if e := getenv(s.env); e != "" {
 			val = e
 		}
 		if err := s.set(c, val); err != nil {
+			if secretSetting(s.env) {
+				// The error may quote the value.
+				return nil, nil, fmt.Errorf("%s: the value is not valid (not shown: it is a secret)", s.env)
+			}
 			return nil, nil, fmt.Errorf("%s: %w", s.env, err)
 		}
-		fs.Var(&settingValue{c: c, s: s, cur: val}, s.flag, s.usage+" ("+s.env+")")
+		values = append(values, &settingValue{c: c, s: s, cur: val})
+		fs.Var(values[len(values)-1], s.flag, s.usage+" ("+s.env+")")
 	}
 	fs.BoolVar(&c.Dev, "dev", false, "development mode: SQLite, captcha none, mail in /dev/mail/, loopback only")
 	fs.BoolVar(&c.NoMigrate, "no-migrate", false, "do not apply migrations at start; refuse to start on an old schema")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
+	}
+	for _, v := range values {
+		if v.err != nil {
+			return nil, nil, v.err
+		}
 	}
 	return c, fs.Args(), nil
 }

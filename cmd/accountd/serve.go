@@ -278,6 +278,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprint(stderr, devBanner)
 		log.Warn("captcha provider is none: every captcha is accepted (development only)")
 	}
+	if mailer.SMTPCleartext(cfg.SMTPURL) {
+		log.Warn("ACCOUNTD_SMTP_URL has tls=none: emails, reset links included, go to the SMTP server in clear text")
+	}
 	var inbox web.DevInbox
 	if cfg.SMTPURL == "" {
 		inbox = a.store
@@ -290,6 +293,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DevInbox: inbox, TrustedProxies: cfg.proxies, MinPasswordLength: cfg.policy().MinLength,
 		CORSOrigins: cfg.corsOrigins(), PublicURL: cfg.DashboardURL,
 		PageCaptcha: web.PageCaptchaFor(cfg.CaptchaProvider, cfg.CaptchaSiteKey),
+		// Development mode listens on loopback; it answers loopback names only.
+		LoopbackHostsOnly: cfg.Dev,
 	})
 	return a.listen(ctx, handler, stdout)
 }

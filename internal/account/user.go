@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
@@ -59,7 +60,7 @@ func ValidateEmail(field, email string) (string, error) {
 	if email == "" {
 		return "", Invalid(field, "blank", "This field may not be blank.")
 	}
-	if !utf8.ValidString(email) || utf8.RuneCountInString(email) > MaxEmailLength {
+	if !utf8.ValidString(email) || utf8.RuneCountInString(email) > MaxEmailLength || hasInvisible(email) {
 		return "", bad
 	}
 	at := strings.LastIndexByte(email, '@')
@@ -83,4 +84,27 @@ func ValidateEmail(field, email string) (string, error) {
 		return "", bad
 	}
 	return email, nil
+}
+
+// invisible holds the characters an address may not contain because they
+// show as nothing, or reorder what is shown: controls, format characters
+// (zero-width spaces and joiners U+200B..U+200F, bidirectional overrides
+// U+202A..U+202E and isolates, U+2060..U+2064, U+FEFF), line and paragraph
+// separators, spaces other than ASCII's, and the other default-ignorable
+// characters (Hangul fillers, variation selectors). With them
+// "ada@example.com" and "a\u200bda@example.com" would be two look-alike
+// accounts, and a bidi override can make an address read as another.
+var invisible = []*unicode.RangeTable{
+	unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Zs,
+	unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector,
+}
+
+// hasInvisible reports whether s holds a character of invisible.
+func hasInvisible(s string) bool {
+	for _, r := range s {
+		if unicode.IsOneOf(invisible, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -74,7 +75,8 @@ type SMTPSender struct {
 }
 
 // NewSMTPSender returns a sender for rawURL: smtp://[user:pass@]host[:port]
-// (port 587 by default, STARTTLS when the server offers it) or
+// (port 587 by default; STARTTLS required, except to a loopback host, where
+// it is used when offered, or with ?tls=none: clear text) or
 // smtps://[user:pass@]host[:port] (implicit TLS, port 465 by default). It
 // authenticates only when the URL has a user; go-mail then refuses to send
 // PLAIN or LOGIN credentials over an unencrypted connection except to
@@ -84,13 +86,15 @@ func NewSMTPSender(rawURL string, timeout time.Duration) (*SMTPSender, error) {
 	return newSMTPSender(rawURL, timeout, nil)
 }
 
-// newSMTPSender is NewSMTPSender with the TLS configuration to use; tests
-// pass one that trusts their own certificate.
-func newSMTPSender(rawURL string, timeout time.Duration, tlsConfig *tls.Config) (*SMTPSender, error) {
+// newSMTPSender is NewSMTPSender with the TLS configuration to use and
+// further go-mail options; tests pass a configuration that trusts their own
+// certificate, and a dialler that takes a remote host name to their server.
+func newSMTPSender(rawURL string, timeout time.Duration, tlsConfig *tls.Config, extra ...gomail.Option) (*SMTPSender, error) {
 	opts, host, err := smtpOptions(rawURL, timeout)
 	if err != nil {
 		return nil, err
 	}
+	opts = append(opts, extra...)
 	if tlsConfig == nil {
 		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
@@ -112,17 +116,25 @@ func smtpOptions(rawURL string, timeout time.Duration) ([]gomail.Option, string,
 		return nil, "", errors.New("mail: invalid SMTP URL: want smtp://user:pass@host:port or smtps://…, " +
 			"with the user and password percent-encoded")
 	}
+	host := u.Hostname()
 	port := 587
-	opts := []gomail.Option{gomail.WithTLSPolicy(gomail.TLSOpportunistic)}
+	var opts []gomail.Option
 	switch u.Scheme {
 	case "smtp":
+		policy, err := startTLSPolicy(u)
+		if err != nil {
+			return nil, "", err
+		}
+		opts = append(opts, gomail.WithTLSPolicy(policy))
 	case "smtps":
+		if u.Query().Has("tls") {
+			return nil, "", errors.New("mail: SMTP URL: tls= is for smtp://; smtps:// always speaks TLS")
+		}
 		port = 465
-		opts = []gomail.Option{gomail.WithSSL()}
+		opts = append(opts, gomail.WithSSL())
 	default:
 		return nil, "", fmt.Errorf("mail: SMTP URL scheme %q: want smtp or smtps", u.Scheme)
 	}
-	host := u.Hostname()
 	if host == "" {
 		return nil, "", errors.New("mail: SMTP URL has no host")
 	}
@@ -141,6 +153,41 @@ func smtpOptions(rawURL string, timeout time.Duration) ([]gomail.Option, string,
 			gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthPlain, gomail.SMTPAuthLogin))
 	}
 	return opts, host, nil
+}
+
+// startTLSPolicy decides how an smtp:// connection is protected (SPEC §9).
+// STARTTLS is required: a network attacker who strips it from the server's
+// answer would otherwise read every reset link, so delivery fails instead.
+// Two exceptions: a loopback host, where no network is crossed (STARTTLS when
+// offered), and an explicit ?tls=none, which sends in clear text (serve
+// warns at start-up).
+func startTLSPolicy(u *url.URL) (gomail.TLSPolicy, error) {
+	switch v := u.Query().Get("tls"); {
+	case v == "none":
+		return gomail.NoTLS, nil
+	case v != "" || u.Query().Has("tls"):
+		return 0, errors.New("mail: SMTP URL: tls= takes only none (STARTTLS is otherwise required)")
+	case loopbackHost(u.Hostname()):
+		return gomail.TLSOpportunistic, nil
+	}
+	return gomail.TLSMandatory, nil
+}
+
+// loopbackHost reports whether host is localhost or a loopback address;
+// names that merely resolve to one do not count (no lookup at start-up).
+func loopbackHost(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
+}
+
+// SMTPCleartext reports whether rawURL asks to send mail in clear text
+// (smtp://…?tls=none), which serve logs as a warning at start-up.
+func SMTPCleartext(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && u.Scheme == "smtp" && u.Query().Get("tls") == "none"
 }
 
 // Send delivers m over the open connection, dialling one if needed.

@@ -168,13 +168,13 @@ var ErrNoTemplate = errors.New("mail: no template for this kind")
 
 // Render renders the subject, text and HTML of kind in locale ("de", "de-AT",
 // "de_AT"; "" or an unknown locale is English). data["email"] is also passed
-// as {{.To}}.
+// as {{.To}}; data["user_agent"] is shown as Browser describes it.
 func (t *Templates) Render(kind, locale string, data map[string]string) (Rendered, error) {
 	variant, ok := t.variant(kind, locale)
 	if !ok {
 		return Rendered{}, fmt.Errorf("%w: %q", ErrNoTemplate, kind)
 	}
-	td := TemplateData{To: data["email"], Data: data}
+	td := TemplateData{To: data["email"], Data: forEmail(data)}
 	var subject, text, html bytes.Buffer
 	if err := t.text[variant+subjectExt].Execute(&subject, td); err != nil {
 		return Rendered{}, fmt.Errorf("mail: render %s: %w", variant+subjectExt, err)

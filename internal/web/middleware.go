@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -102,10 +104,34 @@ func acceptsJSON(r *http.Request) bool {
 
 // clientOf describes who sent the request.
 func (s *Server) clientOf(r *http.Request) account.Client {
-	// The User-Agent is stored in audit events and shown in emails: keep it
-	// valid UTF-8 without NUL, whatever bytes the client sent.
-	ua := strings.ReplaceAll(strings.ToValidUTF8(r.UserAgent(), "\uFFFD"), "\x00", "")
-	return account.Client{IP: s.clientIP(r), Network: s.clientNet(r), UserAgent: ua, Locale: locale(r)}
+	return account.Client{IP: s.clientIP(r), Network: s.clientNet(r), UserAgent: cleanAgent(r.UserAgent()), Locale: locale(r)}
+}
+
+// maxAgentBytes bounds the User-Agent kept for audit events.
+const maxAgentBytes = 512
+
+// cleanAgent is the User-Agent as audit events keep it, whatever bytes the
+// client sent: valid UTF-8, at most maxAgentBytes, without NUL, and with
+// every control, format (bidirectional overrides, zero-width characters) and
+// line or paragraph separator shown as U+FFFD, so an operator reading
+// `accountd audit` sees the text as it is. Emails never quote it raw: they
+// name the browser (mail.Browser).
+func cleanAgent(ua string) string {
+	ua = strings.ReplaceAll(strings.ToValidUTF8(ua, "\uFFFD"), "\x00", "")
+	ua = strings.Map(func(r rune) rune {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return '\uFFFD'
+		}
+		return r
+	}, ua)
+	if len(ua) > maxAgentBytes {
+		cut := maxAgentBytes
+		for cut > 0 && !utf8.RuneStart(ua[cut]) {
+			cut-- // at a rune boundary
+		}
+		ua = ua[:cut]
+	}
+	return ua
 }
 
 // clientIP returns the peer address, or the nearest untrusted address of
@@ -121,8 +147,8 @@ func (s *Server) clientIP(r *http.Request) string {
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		a, ok := forwardedAddr(hops[i])
+		if !ok {
 			break
 		}
 		if !s.trusted(a) {
@@ -130,6 +156,29 @@ func (s *Server) clientIP(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// forwardedAddr parses one X-Forwarded-For entry: an address, or an address
+// with a port ("203.0.113.4:4711", "[2001:db8::1]:4711", which some proxies
+// write). Falling back to the proxy's address on such an entry would put
+// every client behind it in one rate-limit bucket.
+func forwardedAddr(hop string) (netip.Addr, bool) {
+	hop = strings.TrimSpace(hop)
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr(), true
+	}
+	// "[2001:db8::1]" without a port.
+	if inner, ok := strings.CutPrefix(hop, "["); ok {
+		if inner, ok := strings.CutSuffix(inner, "]"); ok {
+			if a, err := netip.ParseAddr(inner); err == nil && a.Is6() {
+				return a, true
+			}
+		}
+	}
+	return netip.Addr{}, false
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
@@ -154,4 +203,36 @@ func locale(r *http.Request) string {
 		return ""
 	}
 	return tag
+}
+
+// loopbackHostsOnly refuses a request whose Host is not a loopback name or
+// address with 400 invalid_host, as Django refuses a host outside
+// ALLOWED_HOSTS. A browser sends the name it resolved, so a site whose name
+// an attacker rebinds to 127.0.0.1 arrives with its own name and is refused.
+func (s *Server) loopbackHostsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !loopbackHost(r.Host) {
+			writeJSON(w, http.StatusBadRequest, detail{
+				"Invalid Host header: development mode answers only localhost, 127.0.0.1 and [::1].", "invalid_host"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether a Host header ("localhost:8080",
+// "127.0.0.1", "[::1]:8080") names this machine's loopback interface.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	} else if inner, ok := strings.CutPrefix(host, "["); ok {
+		host, _ = strings.CutSuffix(inner, "]")
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Zone() == "" && a.IsLoopback()
 }

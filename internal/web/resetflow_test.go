@@ -169,7 +169,8 @@ func TestResetflowCompleteDetails(t *testing.T) {
 			{"expiry time", expires},
 			{"request time", requested},
 			{"request IP", "127.0.0.1"},
-			{"request User-Agent", rfUserAgent},
+			// The email names the browser, never the raw User-Agent (issue 12, defect 7).
+			{"request browser", "rf-test-browser/1.0 on Linux"},
 		} {
 			if !strings.Contains(part.body, want.s) {
 				t.Errorf("reset mail %s contains the %s %q = false, want true:\n%s", part.name, want.what, want.s, part.body)

@@ -51,6 +51,10 @@ type Config struct {
 	// the API returns (list pages) start with it. Empty: the request's Host,
 	// http or https as the connection was, which is wrong behind a TLS proxy.
 	PublicURL string
+	// LoopbackHostsOnly answers only requests whose Host is localhost or a
+	// loopback address (development mode): a page on another site cannot
+	// then reach the development inbox through DNS rebinding.
+	LoopbackHostsOnly bool
 }
 
 // Server holds the handlers' dependencies.
@@ -72,7 +76,11 @@ func New(svc *account.Service, v captcha.Verifier, log *slog.Logger, m *Metrics,
 		cfg.IPv6Prefix = DefaultIPv6Prefix
 	}
 	s := &Server{svc: svc, captcha: v, log: log, metrics: m, cfg: cfg}
-	return s.observe(s.securityHeaders(s.cors(s.routes())))
+	h := s.cors(s.routes())
+	if cfg.LoopbackHostsOnly {
+		h = s.loopbackHostsOnly(h)
+	}
+	return s.observe(s.securityHeaders(h))
 }
 
 // Metrics are the HTTP metrics, registered on the registry main made.
