@@ -179,7 +179,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		wait := w.cfg.PollInterval
 		switch {
 		case err != nil && ctx.Err() == nil:
-			w.log.Error("mail: claiming mail failed", "error", err)
+			w.log.Error("mail: claiming mail failed", "err", err)
 			wait, errWait = errWait, min(2*errWait, maxErrWait)
 		case err == nil && n >= w.cfg.Batch:
 			errWait = w.cfg.PollInterval
@@ -250,7 +250,7 @@ func (w *Worker) release(ctx context.Context, mails []account.Mail, leaseUntil t
 		m.Attempts--
 		m.NextAt = now
 		if err := w.queue.UpdateMail(ctx, m); err != nil && !errors.Is(err, account.ErrLeaseLost) {
-			w.log.Error("mail: releasing a claimed mail failed", "mail_id", m.ID, "error", err)
+			w.log.Error("mail: releasing a claimed mail failed", "mail_id", m.ID, "err", err)
 		}
 	}
 }
@@ -295,7 +295,7 @@ func (w *Worker) sent(ctx context.Context, m account.Mail, now time.Time) {
 	if err := w.record(ctx, m, nil, false); err != nil {
 		// Delivered but not recorded: once the lease runs out it goes out
 		// again, with the same Message-ID. Better twice than never.
-		w.log.Error("mail: recording a sent mail failed", "mail_id", m.ID, "kind", m.Kind, "error", err)
+		w.log.Error("mail: recording a sent mail failed", "mail_id", m.ID, "kind", m.Kind, "err", err)
 	}
 	w.log.Debug("mail: sent", "mail_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
 	if w.cfg.OnSent != nil {
@@ -320,11 +320,11 @@ func (w *Worker) failed(ctx context.Context, m account.Mail, sendErr error) {
 		m.NextAt = w.cfg.Now().Add(w.backoff(m.Attempts))
 	}
 	if err := w.record(ctx, m, sendErr, dead); err != nil {
-		w.log.Error("mail: recording a failed mail failed", "mail_id", m.ID, "kind", m.Kind, "error", err)
+		w.log.Error("mail: recording a failed mail failed", "mail_id", m.ID, "kind", m.Kind, "err", err)
 	}
 	// Only the error text: Data holds the link, and the link is the secret.
 	w.log.Warn("mail: delivery failed", "mail_id", m.ID, "kind", m.Kind,
-		"attempts", m.Attempts, "dead", dead, "error", m.LastError)
+		"attempts", m.Attempts, "dead", dead, "err", m.LastError)
 	if w.cfg.OnFailed != nil {
 		w.cfg.OnFailed(m.Kind, dead)
 	}
