@@ -14,6 +14,7 @@ type Activation struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time
+	VoidedAt  time.Time // zero unless voided (password changed or reset, address changed)
 }
 
 // activationTTL is how long an activation link works (SPEC §4.6).

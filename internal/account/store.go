@@ -171,8 +171,11 @@ type Store interface {
 
 	CreateActivation(ctx context.Context, a *Activation) error
 	ActivationByHash(ctx context.Context, hash []byte) (Activation, error)
-	// UseActivation marks an unused token used; ErrNotFound otherwise.
+	// UseActivation marks a token that is neither used nor voided used;
+	// ErrNotFound otherwise.
 	UseActivation(ctx context.Context, id int64, t time.Time) error
+	// VoidActivations voids every outstanding activation token of the user.
+	VoidActivations(ctx context.Context, userID int64, t time.Time) error
 
 	EnqueueMail(ctx context.Context, m *Mail) error
 	// ClaimMail leases up to limit queued mails due at now until leaseUntil.
