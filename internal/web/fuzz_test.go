@@ -38,6 +38,7 @@ var apiFuzzRoutes = []struct {
 	{"POST", "/api/v2/resetpassword/cancel/", false},
 	{"POST", "/api/v2/changeemail/", true},
 	{"POST", "/api/v2/changeemail/complete/", true},
+	{"POST", "/api/v2/changeemail/check/", true},
 	{"POST", "/api/v2/activation/resend/", true},
 	{"POST", "/api/v2/activation/complete/", false},
 	{"POST", "/api/v2/deleteaccount/", true},

@@ -16,6 +16,7 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "/api/v2/resetpassword/cancel/", methods{"POST": s.resetTokenAction(cancelReset)})
 	s.handle(mux, "/api/v2/changeemail/", methods{"POST": s.changeEmail()})
 	s.handle(mux, "/api/v2/changeemail/complete/", methods{"POST": s.completeEmailChange()})
+	s.handle(mux, "/api/v2/changeemail/check/", methods{"POST": s.checkEmailChange()})
 	s.handle(mux, "/api/v2/activation/", methods{"GET": s.activationStatus()})
 	s.handle(mux, "/api/v2/activation/resend/", methods{"POST": s.resendActivation()})
 	s.handle(mux, "/api/v2/activation/complete/", methods{"POST": s.completeActivation()})
