@@ -65,6 +65,10 @@ func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
 
 // newApp wires the store, service and mail worker.
 func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*app, error) {
+	secrets, err := cfg.secretBox(log) // first: without a key nothing else is worth opening
+	if err != nil {
+		return nil, err
+	}
 	db, err := openStore(ctx, cfg, migrate)
 	if err != nil {
 		return nil, err
@@ -97,6 +101,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		MailDomain:           mailDomain(from),
 		Policy:               cfg.policy(),
 		OnEvent:              func(typ string) { events.WithLabelValues(typ).Inc() },
+		Secrets:              secrets,
 	}, time.Now, a.wakeWorkers)
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)
