@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -140,4 +144,66 @@ func TestEmailChangeCheckShowsTargetAddress(t *testing.T) {
 	ecWantEmail(t, e, ada, "ada@example.com")
 	sfWantStatus(t, "complete after the checks", sfCompleteChange(e, ada, code), 204)
 	sfWantField(t, "check of a used code", ecCheck(e, ada, code), "confirmation_code", "invalid")
+}
+
+// ecPost sends a JSON body and returns the status, or 0 when the request
+// failed; safe to call from any goroutine.
+func ecPost(e *env, path, body, token string) int {
+	req, err := http.NewRequest("POST", e.URL+path, strings.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	io.Copy(io.Discard, res.Body)
+	return res.StatusCode
+}
+
+// The owner's reset and the thief's change of address, sent at the same
+// moment: never both. Whichever commits first ends the other's credential.
+func TestEmailChangeRacesReset(t *testing.T) {
+	e := newEnv(t)
+	const pairs = 6
+	type pair struct{ email, stolen, code, reset string }
+	ps := make([]pair, pairs)
+	for i := range ps {
+		p := &ps[i]
+		p.email = fmt.Sprintf("user%d@example.com", i)
+		p.stolen = e.register(p.email, testPassword)
+		p.code = sfAskChange(t, e, p.stolen, fmt.Sprintf("thief%d@example.net", i))
+		p.reset = e.resetToken(p.email)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	changed, reset := make([]int, pairs), make([]int, pairs)
+	for i, p := range ps {
+		wg.Go(func() {
+			<-start
+			changed[i] = ecPost(e, "/api/v2/changeemail/complete/", `{"confirmation_code":"`+p.code+`"}`, p.stolen)
+		})
+		wg.Go(func() {
+			<-start
+			reset[i] = ecPost(e, "/api/v2/resetpassword/complete/", `{"password":"`+brNewPassword+
+				`","password_reset_token":"`+p.reset+`","recaptcha":"x"}`, "")
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, p := range ps {
+		switch {
+		case changed[i] == 204 && reset[i] == 200:
+			t.Errorf("%s: both the thief's change of address and the owner's reset succeeded", p.email)
+		case changed[i] != 204 && reset[i] != 200:
+			t.Errorf("%s: change of address %d and reset %d: want one to succeed", p.email, changed[i], reset[i])
+		case reset[i] == 200 && sfLoginStatus(e, p.email, brNewPassword) != 200:
+			t.Errorf("%s: the reset won, but the owner cannot log in with the new password at the old address", p.email)
+		}
+	}
 }
