@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/secretbox"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -56,6 +58,7 @@ type config struct {
 	MailWorkers        int
 	MailRetryBase      time.Duration
 	MailLease          time.Duration
+	SecretKey          string // base64; a secret: never printed
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -110,6 +113,7 @@ func settings() []setting {
 		{"tls-key", "ACCOUNTD_TLS_KEY", "", "key file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSKey })},
 		{"log-format", "ACCOUNTD_LOG_FORMAT", "", "json or text [json; text with -dev]", str(func(c *config) *string { return &c.LogFormat })},
 		{"log-level", "ACCOUNTD_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *config) *string { return &c.LogLevel })},
+		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
 }
 
@@ -311,6 +315,9 @@ func (c *config) finish() error {
 		if c.CaptchaProvider != "" && c.CaptchaProvider != "none" && (c.CaptchaSecret == "" || c.CaptchaSiteKey == "") {
 			missing = append(missing, "the captcha provider's secret and site key (ACCOUNTD_CAPTCHA_SECRET, ACCOUNTD_CAPTCHA_SITEKEY)")
 		}
+		if c.SecretKey == "" {
+			missing = append(missing, errNoSecretKey)
+		}
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("refusing to start outside development mode without %s; or run `accountd serve -dev` to try it locally",
@@ -345,10 +352,44 @@ func (c *config) finish() error {
 			return fmt.Errorf("ACCOUNTD_CORS_ORIGINS: %q is not an origin such as https://app.example.com", o)
 		}
 	}
+	if c.SecretKey != "" {
+		if _, err := secretbox.ParseKey(c.SecretKey); err != nil {
+			return secretKeyError(err)
+		}
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("ACCOUNTD_TLS_CERT and ACCOUNTD_TLS_KEY go together: set both or neither")
 	}
 	return nil
+}
+
+// errNoSecretKey names the missing key and how to make one.
+const errNoSecretKey = "a secret key (ACCOUNTD_SECRET_KEY: 32 random bytes, base64, e.g. from `openssl rand -base64 32`)"
+
+// secretKeyError reports a key that is not 32 bytes of base64, without its
+// value (secretbox.ParseKey's errors never hold it).
+func secretKeyError(err error) error {
+	return fmt.Errorf("ACCOUNTD_SECRET_KEY: %w; generate one with `openssl rand -base64 32`", err)
+}
+
+// secretBox returns the box that seals the secrets kept in the database
+// (issue 12 A8), under ACCOUNTD_SECRET_KEY. Outside -dev the key is
+// required; in -dev without one, a key is generated for this process and a
+// warning logged: emails queued by it cannot be sent after a restart.
+func (c *config) secretBox(log *slog.Logger) (*secretbox.Box, error) {
+	if c.SecretKey == "" {
+		if !c.Dev {
+			return nil, errors.New("refusing to start outside development mode without " + errNoSecretKey)
+		}
+		log.Warn("ACCOUNTD_SECRET_KEY is not set: sealing with a key generated for this process; " +
+			"emails still queued when it stops cannot be sent after a restart (development only)")
+		return secretbox.NewRandom(), nil
+	}
+	key, err := secretbox.ParseKey(c.SecretKey)
+	if err != nil {
+		return nil, secretKeyError(err)
+	}
+	return secretbox.New(key)
 }
 
 // trustedProxies parses ACCOUNTD_TRUSTED_PROXIES.

@@ -110,3 +110,47 @@ func TestPasswordMinLengthSetting(t *testing.T) {
 		t.Error("finish() accepted a minimum length of 0")
 	}
 }
+
+// TestSecretKeyRequiredOutsideDev: outside -dev accountd refuses to start
+// without ACCOUNTD_SECRET_KEY, or with one that is not 32 bytes of base64
+// (in -dev too), with one message that never holds the value (issue 12 A8).
+func TestSecretKeyRequiredOutsideDev(t *testing.T) {
+	prod := map[string]string{"ACCOUNTD_CAPTCHA_PROVIDER": "turnstile", "ACCOUNTD_CAPTCHA_SECRET": "s",
+		"ACCOUNTD_CAPTCHA_SITEKEY": "k", "ACCOUNTD_DASHBOARD_URL": "https://a.example",
+		"ACCOUNTD_SMTP_URL": "smtp://127.0.0.1:1", "ACCOUNTD_DATABASE_URL": t.TempDir() + "/a.db"}
+	err := run(context.Background(), []string{"serve"}, env(prod), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_SECRET_KEY") || !strings.Contains(err.Error(), "openssl rand") {
+		t.Errorf("serve without a secret key = %v, want a refusal naming ACCOUNTD_SECRET_KEY and how to make one", err)
+	}
+	// reset-link -send queues a sealed email the server must open: it needs the key too.
+	err = run(context.Background(), []string{"reset-link", "ada@example.com"}, env(prod), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_SECRET_KEY") {
+		t.Errorf("reset-link without a secret key = %v, want a refusal naming ACCOUNTD_SECRET_KEY", err)
+	}
+	short := "c2l4dGVlbiBieXRlcyBrZXk=" // 16 bytes
+	for name, v := range map[string]string{"16 bytes": short, "not base64": "not-base64-at-all!!"} {
+		for _, args := range [][]string{{"serve"}, {"serve", "-dev"}} {
+			vars := map[string]string{"ACCOUNTD_SECRET_KEY": v, "ACCOUNTD_ADDR": "127.0.0.1:0"}
+			for k, pv := range prod {
+				vars[k] = pv
+			}
+			err := run(context.Background(), args, env(vars), &bytes.Buffer{}, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_SECRET_KEY") || strings.Contains(err.Error(), v) {
+				t.Errorf("%v with a key of %s = %v, want a refusal naming ACCOUNTD_SECRET_KEY without its value", args, name, err)
+			}
+		}
+	}
+}
+
+// TestHelpNeverShowsTheSecretKey: help output shows "(set)", not the key.
+func TestHelpNeverShowsTheSecretKey(t *testing.T) {
+	const key = "YWNjb3VudGQgaGVscCB0ZXN0IGtleSwgMzIgYnl0ZXMu"
+	for _, args := range [][]string{{"serve", "-h"}, {"serve", "-no-such-flag"}, {"serve", "-secret-key", key, "-h"}} {
+		var out, errb bytes.Buffer
+		run(context.Background(), args, env(map[string]string{"ACCOUNTD_SECRET_KEY": key}), &out, &errb)
+		help := out.String() + errb.String()
+		if strings.Contains(help, key) || !strings.Contains(help, "ACCOUNTD_SECRET_KEY") {
+			t.Errorf("accountd %v printed the key, or not the setting:\n%s", args, help)
+		}
+	}
+}

@@ -59,6 +59,10 @@ type running struct {
 	finished chan error
 }
 
+// testSecretKey is the ACCOUNTD_SECRET_KEY of every run of these tests, so
+// a command run after serve (or serve after a restart) opens what it sealed.
+const testSecretKey = "YWNjb3VudGQgZTJlIHRlc3Qga2V5LCAzMiBieXRlcy4="
+
 var listenLine = regexp.MustCompile(`listening on (https?://\S+) \(admin (http://\S+)\)`)
 
 // startServe runs `accountd serve -dev` with the given environment on free
@@ -71,6 +75,7 @@ func startServe(t *testing.T, vars map[string]string) *running {
 		"ACCOUNTD_DATABASE_URL":  testDatabaseURL(t),
 		"ACCOUNTD_DASHBOARD_URL": "https://dash.example.com",
 		"ACCOUNTD_LOG_LEVEL":     "debug",
+		"ACCOUNTD_SECRET_KEY":    testSecretKey,
 	}
 	for k, v := range vars {
 		all[k] = v
@@ -278,7 +283,8 @@ func checkAdmin(t *testing.T, app *running) {
 // TestOperatorCommands issues a reset link from the command line against the
 // database of a running service, uses it, and reads the audit trail.
 func TestOperatorCommands(t *testing.T) {
-	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com"}
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com",
+		"ACCOUNTD_SECRET_KEY": testSecretKey}
 	app := startServe(t, vars)
 	app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
 
@@ -337,7 +343,8 @@ func TestMailListAndRetry(t *testing.T) {
 		return nil
 	}})
 	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t),
-		"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com"}
+		"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com",
+		"ACCOUNTD_SECRET_KEY": testSecretKey}
 	app := startServe(t, vars)
 	tok := app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
 	if a := app.call("POST", "/api/v2/changepassword/", tok, map[string]any{"password": "Correct-Horse-7391", "new_password": "Battery-Staple-5501"}); a.status != 204 {
@@ -438,7 +445,8 @@ func TestPasswordMinLengthReachesTheService(t *testing.T) {
 // emails older than ACCOUNTD_MAIL_RETENTION and keeps the rest.
 func TestPurgeDeletesOldMail(t *testing.T) {
 	ctx := context.Background()
-	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_MAIL_RETENTION": "48h"}
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_MAIL_RETENTION": "48h",
+		"ACCOUNTD_SECRET_KEY": testSecretKey}
 	db, err := openStore(ctx, &config{DatabaseURL: vars["ACCOUNTD_DATABASE_URL"]}, true)
 	if err != nil {
 		t.Fatal(err)

@@ -92,6 +92,10 @@ func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
 
 // newApp wires the store, service and mail worker.
 func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*app, error) {
+	secrets, err := cfg.secretBox(log) // first: without a key nothing else is worth opening
+	if err != nil {
+		return nil, err
+	}
 	db, err := openStore(ctx, cfg, migrate)
 	if err != nil {
 		return nil, err
@@ -142,6 +146,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		// a trusted proxy every client has its IP: one share for all.
 		HashShareSkipIP: cfg.RateLimits == "off",
 		OnHashBusy:      func(reason string) { hashBusy.WithLabelValues(reason).Inc() },
+		Secrets:         secrets,
 	}, time.Now, a.wakeWorkers)
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)

@@ -15,6 +15,7 @@ type Activation struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time
+	VoidedAt  time.Time // zero unless voided (password changed or reset, address changed)
 }
 
 // activationTTL is how long an activation link works (SPEC §4.6).
@@ -109,10 +110,13 @@ func (s *Service) CompleteActivation(ctx context.Context, raw string, c Client) 
 		return "", errActivationInvalid
 	case err != nil:
 		return "", wrapStore(err)
-	case !a.UsedAt.IsZero() || EmailKey(a.Email) != u.EmailKey || a.CreatedAt.Before(u.PasswordChangedAt):
-		// Used, sent to an address the account no longer has, or older than
-		// the password: it yields a login token, and a password change or
-		// reset ends every older credential.
+	case !a.UsedAt.IsZero() || !a.VoidedAt.IsZero() || EmailKey(a.Email) != u.EmailKey ||
+		a.CreatedAt.Before(u.PasswordChangedAt) || a.CreatedAt.Before(u.EmailChangedAt):
+		// Used, voided, sent to an address the account no longer has, or
+		// older than the password or the address: it yields a login token,
+		// and a password change, reset or change of address ends every
+		// older credential (an address changed away and back included,
+		// issue 12 A10).
 		return "", errActivationInvalid
 	case !s.clock().Before(a.ExpiresAt):
 		return "", errActivationExpired

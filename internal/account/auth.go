@@ -225,7 +225,8 @@ func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, 
 
 // setPassword stores a new password hash and does what every password change
 // entails: revoke the tokens of the given kinds but keep, void the reset
-// tokens, queue the notice and record the event.
+// tokens, change-of-address codes and activation tokens, queue the notice
+// and record the event.
 func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string, keep int64, kinds []TokenKind, now time.Time, c Client, event string) error {
 	if err := tx.SetPassword(ctx, u.ID, hash, now); err != nil {
 		return err
@@ -233,7 +234,7 @@ func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string
 	if err := tx.RevokeTokens(ctx, u.ID, keep, kinds, now); err != nil {
 		return err
 	}
-	if err := tx.VoidResetTokens(ctx, u.ID, now); err != nil {
+	if err := s.voidPending(ctx, tx, u.ID, now); err != nil {
 		return err
 	}
 	notice := s.newMail(MailPasswordChanged, u.Email, c, map[string]string{

@@ -25,6 +25,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"web":         {"web", "account", "password", "captcha", "ratelimit"},
 		"ratelimit":   {"ratelimit"},
 		"pwned":       {"pwned"},
+		"secretbox":   {"secretbox"},
 	}
 	for pkg, ok := range allowed {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../"+pkg).CombinedOutput()

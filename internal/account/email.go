@@ -96,24 +96,50 @@ func (s *Service) addressFree(ctx context.Context, st Store, email string, userI
 	return nil
 }
 
-// CompleteEmailChange uses a confirmation code of the same account: the
-// address changes and counts as verified, outstanding reset tokens and other
-// codes are voided, and the old address gets a notice.
-func (s *Service) CompleteEmailChange(ctx context.Context, u User, code string, c Client) error {
+// PendingEmailChange returns the change of address a confirmation code of
+// the same account would make, consuming nothing: the confirm page shows
+// the new address before the owner agrees to it, so a link an attacker
+// sends cannot move an account to an address its owner never saw. Other
+// accounts' codes are as unknown as made-up ones.
+func (s *Service) PendingEmailChange(ctx context.Context, u User, code string) (EmailChange, error) {
+	return s.usableEmailChange(ctx, u, code)
+}
+
+// usableEmailChange looks up a confirmation code of u and says why it
+// cannot be used, if it cannot.
+func (s *Service) usableEmailChange(ctx context.Context, u User, code string) (EmailChange, error) {
 	if !validSecretHex(code) {
-		return errCodeInvalid
+		return EmailChange{}, errCodeInvalid
 	}
 	ec, err := s.store.EmailChangeByHash(ctx, HashSecret(code))
 	switch {
 	case isNotFound(err) || err == nil && ec.UserID != u.ID:
 		// Another account's code is as unknown as a made-up one.
-		return errCodeInvalid
+		return EmailChange{}, errCodeInvalid
 	case err != nil:
-		return wrapStore(err)
-	case !ec.UsedAt.IsZero() || !ec.VoidedAt.IsZero() || ec.CreatedAt.Before(u.EmailChangedAt):
-		return errCodeInvalid
+		return EmailChange{}, wrapStore(err)
+	case !ec.UsedAt.IsZero() || !ec.VoidedAt.IsZero() || ec.CreatedAt.Before(u.EmailChangedAt) ||
+		ec.CreatedAt.Before(u.PasswordChangedAt):
+		// Older than the password too: a code asked for with a stolen
+		// token must not outlive the reset that ended the theft (issue 12
+		// A4), even one left outstanding by a version that did not void it.
+		return EmailChange{}, errCodeInvalid
 	case !s.clock().Before(ec.ExpiresAt):
-		return errCodeExpired
+		return EmailChange{}, errCodeExpired
+	}
+	return ec, nil
+}
+
+// CompleteEmailChange uses a confirmation code of the same account: the
+// address changes and counts as verified, outstanding reset tokens, codes
+// and activation tokens are voided, every other login token of the account
+// is revoked (API keys stay: they are the owner's automation, not a
+// session someone may have taken), and the old address gets a notice. t is
+// the token the request came with; it stays valid.
+func (s *Service) CompleteEmailChange(ctx context.Context, t Token, u User, code string, c Client) error {
+	ec, err := s.usableEmailChange(ctx, u, code)
+	if err != nil {
+		return err
 	}
 	now := s.clock()
 	err = s.store.InTx(ctx, func(tx Store) error {
@@ -126,10 +152,13 @@ func (s *Service) CompleteEmailChange(ctx context.Context, u User, code string, 
 		if err := tx.SetEmail(ctx, u.ID, ec.NewEmail, EmailKey(ec.NewEmail), now); err != nil {
 			return err
 		}
-		for _, void := range []func(context.Context, int64, time.Time) error{tx.VoidEmailChanges, tx.VoidResetTokens} {
-			if err := void(ctx, u.ID, now); err != nil {
-				return err
-			}
+		if err := s.voidPending(ctx, tx, u.ID, now); err != nil {
+			return err
+		}
+		// A login token taken while the account had the old address must
+		// not outlive the move (issue 12 A14).
+		if err := tx.RevokeTokens(ctx, u.ID, t.ID, []TokenKind{TokenLogin}, now); err != nil {
+			return err
 		}
 		notice := s.newMail(MailEmailChanged, u.Email, c, map[string]string{
 			"email": u.Email, "new_email": ec.NewEmail, "changed_at": formatMailTime(now),
@@ -149,6 +178,21 @@ func (s *Service) CompleteEmailChange(ctx context.Context, u User, code string, 
 		return wrapStore(err)
 	}
 	s.wake()
+	return nil
+}
+
+// voidPending voids every outstanding reset token, change-of-address code
+// and activation token of the user: each is a credential sent while the
+// password or the address was what it no longer is, so a password change,
+// a reset and a change of address end them all (issue 12 A4, A10).
+func (s *Service) voidPending(ctx context.Context, tx Store, userID int64, now time.Time) error {
+	for _, void := range []func(context.Context, int64, time.Time) error{
+		tx.VoidResetTokens, tx.VoidEmailChanges, tx.VoidActivations,
+	} {
+		if err := void(ctx, userID, now); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -37,7 +37,11 @@ func (s *Service) ResetLink(ctx context.Context, email string, send bool) (strin
 		s.wake()
 		return "", nil
 	}
-	return m.Data["link"], nil
+	opened, err := s.OpenMail(*m) // sealed a moment ago by this process: it opens
+	if err != nil {
+		return "", Unavailable(err)
+	}
+	return opened.Data["link"], nil
 }
 
 // Events returns audit events, newest first.

@@ -212,6 +212,7 @@ func (s *Service) resetMail(ctx context.Context, tx Store, u User, m Mail, now t
 		data["requested_at"] = formatMailTime(now)
 	}
 	m.Kind, m.To, m.Data = MailResetLink, u.Email, data
+	s.sealMail(&m)
 	return m, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/testdb"
 )
 
@@ -214,7 +215,7 @@ func rfServiceOn(t *testing.T, st account.Store) *account.Service {
 	now := time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)
 	return account.NewService(st, hasher, account.Config{DashboardURL: "https://dash.example.com",
 		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 3, MailDomain: "example.com",
-		Policy: password.DefaultPolicy()}, func() time.Time { return now }, nil)
+		Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}, func() time.Time { return now }, nil)
 }
 
 // TestRequestResetSameStoreCallsForKnownAndUnknown proves DESIGN §4: the

@@ -11,6 +11,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/ratelimit"
+	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/testdb"
 )
 
@@ -56,7 +57,8 @@ func newRules(t *testing.T) *rules {
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	svc := account.NewService(st, hasher, account.Config{DashboardURL: "https://dash.example.com",
 		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 100, MailDomain: "example.com",
-		Policy: password.DefaultPolicy(), Limiter: ratelimit.Budget{Limiter: ratelimit.NewMemory(clk.Now)}},
+		Policy: password.DefaultPolicy(), Limiter: ratelimit.Budget{Limiter: ratelimit.NewMemory(clk.Now)},
+		Secrets: secretbox.NewRandom()},
 		clk.Now, nil)
 	return &rules{t: t, ctx: context.Background(), svc: svc, store: st, clock: clk}
 }
@@ -95,10 +97,15 @@ func (r *rules) secret(kind, key string) string {
 			newest = m
 		}
 	}
-	if newest.Data[key] == "" {
+	// The secrets of queued mail are sealed; open them as the worker does.
+	opened, err := r.svc.OpenMail(newest)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if opened.Data[key] == "" {
 		r.t.Fatalf("no queued %s mail with %s", kind, key)
 	}
-	return newest.Data[key]
+	return opened.Data[key]
 }
 
 // resetToken asks for a reset of email and resolves it as the mail worker
@@ -116,6 +123,9 @@ func (r *rules) resetToken(email string) string {
 		if m.Kind == account.MailResetRequest {
 			out, err := r.svc.ResolveMail(r.ctx, m)
 			if err != nil {
+				r.t.Fatal(err)
+			}
+			if out, err = r.svc.OpenMail(out); err != nil {
 				r.t.Fatal(err)
 			}
 			return out.Data["token"]
@@ -215,8 +225,8 @@ func changeEmail(r *rules, tok, addr string) {
 		r.t.Fatal(err)
 	}
 	code := r.secret(account.MailEmailChangeConfirm, "code")
-	_, u = r.caller(tok)
-	if err := r.svc.CompleteEmailChange(r.ctx, u, code, rulesClient); err != nil {
+	t, u := r.caller(tok)
+	if err := r.svc.CompleteEmailChange(r.ctx, t, u, code, rulesClient); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -285,8 +295,8 @@ func TestEmailChangeCodeValidity(t *testing.T) {
 			return c, tok
 		}, "expired"},
 		{"used", func(r *rules, tok, c string) (string, string) {
-			_, u := r.caller(tok)
-			if err := r.svc.CompleteEmailChange(r.ctx, u, c, rulesClient); err != nil {
+			t, u := r.caller(tok)
+			if err := r.svc.CompleteEmailChange(r.ctx, t, u, c, rulesClient); err != nil {
 				r.t.Fatal(err)
 			}
 			return c, tok
@@ -309,8 +319,8 @@ func TestEmailChangeCodeValidity(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw, by := tt.prepare(r, tok, r.secret(account.MailEmailChangeConfirm, "code"))
-			_, u = r.caller(by)
-			if got := code(t, r.svc.CompleteEmailChange(r.ctx, u, raw, rulesClient)); got != tt.want {
+			bt, bu := r.caller(by)
+			if got := code(t, r.svc.CompleteEmailChange(r.ctx, bt, bu, raw, rulesClient)); got != tt.want {
 				t.Errorf("CompleteEmailChange = %q, want %q", got, tt.want)
 			}
 		})

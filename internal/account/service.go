@@ -68,6 +68,10 @@ type Config struct {
 	// Those writes do not fail the request, and the domain does not log:
 	// main logs and counts them. ctx is the request's.
 	OnAuditError func(ctx context.Context, typ string, err error)
+	// Secrets seals the secrets of outgoing mail before they are stored;
+	// required (NewService panics without it: no configuration may store
+	// raw tokens).
+	Secrets SecretBox
 }
 
 // Client describes who sent a request, for audit events and emails.
@@ -102,6 +106,9 @@ type Service struct {
 // NewService returns a Service. now is the clock; wake, when not nil, is
 // called after a mail was queued.
 func NewService(store Store, hasher Hasher, cfg Config, now func() time.Time, wake func()) *Service {
+	if cfg.Secrets == nil {
+		panic("account: NewService needs Config.Secrets")
+	}
 	cfg.DashboardURL = strings.TrimRight(cfg.DashboardURL, "/")
 	if cfg.ResetTokenTTL <= 0 {
 		cfg.ResetTokenTTL = time.Hour
@@ -141,16 +148,19 @@ func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 // precision every backend keeps, so what is written is what is read back.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// newMail returns an outbox row with a fresh, stable Message-ID.
+// newMail returns an outbox row with a fresh, stable Message-ID, the
+// secrets of its data sealed as its kind declares (mail.go).
 func (s *Service) newMail(kind, to string, c Client, data map[string]string) *Mail {
 	b := make([]byte, 16)
 	rand.Read(b)
 	now := s.clock()
-	return &Mail{
+	m := &Mail{
 		Kind: kind, To: to, Locale: c.Locale, Data: data, Status: MailQueued,
 		MessageID: "<" + hex.EncodeToString(b) + "@" + s.cfg.MailDomain + ">",
 		CreatedAt: now, NextAt: now,
 	}
+	s.sealMail(m)
+	return m
 }
 
 // event records an audit event through st, the store or a transaction. On

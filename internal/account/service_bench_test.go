@@ -8,6 +8,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/testdb"
 )
 
@@ -21,7 +22,7 @@ func benchService(b *testing.B) *account.Service {
 	store := testdb.SQLiteStore(b)
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	return account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
-		ResetEmailsPerHour: 3, Policy: password.DefaultPolicy()}, time.Now, nil)
+		ResetEmailsPerHour: 3, Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}, time.Now, nil)
 }
 
 // benchToken registers an account and returns its login token.

@@ -29,8 +29,9 @@ const (
 	MailSuppressed MailStatus = "suppressed" // resolved to nothing to send (unknown address, cap)
 )
 
-// Mail kinds. A kind names a template, except MailResetRequest, which the
-// worker resolves (DESIGN §4) into MailResetLink or into nothing.
+// Mail kinds, each declared with its template and its secret keys in
+// MailKinds (mail.go). MailResetRequest is resolved by the worker (DESIGN
+// §4) into MailResetLink or into nothing.
 const (
 	MailResetRequest    = "reset_request"
 	MailResetLink       = "reset_link"
@@ -62,10 +63,6 @@ type Mail struct {
 	// mail another worker has claimed since. Not stored.
 	Lease time.Time
 }
-
-// SecretMailKeys are the keys of Mail.Data that hold a secret; they are
-// blanked once the mail is sent or dead.
-var SecretMailKeys = []string{"token", "code", "link", "cancel_link"}
 
 // MailStats describes the outbox for metrics and operators.
 type MailStats struct {
@@ -171,8 +168,11 @@ type Store interface {
 
 	CreateActivation(ctx context.Context, a *Activation) error
 	ActivationByHash(ctx context.Context, hash []byte) (Activation, error)
-	// UseActivation marks an unused token used; ErrNotFound otherwise.
+	// UseActivation marks a token that is neither used nor voided used;
+	// ErrNotFound otherwise.
 	UseActivation(ctx context.Context, id int64, t time.Time) error
+	// VoidActivations voids every outstanding activation token of the user.
+	VoidActivations(ctx context.Context, userID int64, t time.Time) error
 
 	EnqueueMail(ctx context.Context, m *Mail) error
 	// ClaimMail leases up to limit queued mails due at now until leaseUntil.

@@ -111,6 +111,7 @@ type testResolver struct {
 	q       *memQueue
 	unknown map[string]bool
 	err     error
+	openErr error // what OpenMail answers; nil opens (the doubles seal nothing)
 
 	mu         sync.Mutex
 	batches    []int // the size of each ResolveMails batch
@@ -153,6 +154,13 @@ func (r *testResolver) RecordDeliveries(ctx context.Context, ds []account.Delive
 		r.deliveries = append(r.deliveries, delivery{d.Mail.ID, d.Mail.Status, d.SendErr != nil, d.Dead})
 	}
 	return nil
+}
+
+func (r *testResolver) OpenMail(m account.Mail) (account.Mail, error) {
+	if r.openErr != nil {
+		return m, r.openErr
+	}
+	return m, nil
 }
 
 func (r *testResolver) batchSizes() []int {

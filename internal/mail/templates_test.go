@@ -3,12 +3,16 @@ package mail
 import (
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/accountd/accountd/internal/account"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -355,4 +359,35 @@ func TestBrokenOverrideFailsLoad(t *testing.T) {
 			t.Error("LoadTemplates succeeded, want an error")
 		}
 	})
+}
+
+// TestTemplatesMatchMailKinds keeps the templates and account.MailKinds,
+// where each kind declares its template and its secrets, in step: a
+// template without a declared kind, or a declared kind without templates,
+// fails here, and so does a kind these tests' golden files do not cover.
+func TestTemplatesMatchMailKinds(t *testing.T) {
+	tmpl := loadTemplates(t, "")
+	bases := map[string]bool{}
+	for v := range tmpl.variants {
+		base, _, _ := strings.Cut(v, ".")
+		bases[base] = true
+	}
+	declared := map[string]bool{}
+	for _, k := range account.MailKinds {
+		if k.Template == "" {
+			continue
+		}
+		declared[k.Template] = true
+		if !tmpl.variants[k.Template] {
+			t.Errorf("account.MailKinds declares %q with template %q, which has no embedded templates", k.Name, k.Template)
+		}
+	}
+	for base := range bases {
+		if !declared[base] {
+			t.Errorf("templates %q.* render no kind declared in account.MailKinds: declare it with its secret keys", base)
+		}
+	}
+	if got := slices.Sorted(maps.Keys(declared)); !cmp.Equal(got, slices.Sorted(slices.Values(kinds))) {
+		t.Errorf("the kinds these tests render = %q, want the declared templates %q", kinds, got)
+	}
 }

@@ -38,6 +38,10 @@ type Resolver interface {
 	// event of each attempt, in one transaction. A failure to resolve
 	// counts as a failed attempt too.
 	RecordDeliveries(ctx context.Context, ds []account.Delivery) error
+	// OpenMail returns the mail with the secrets of its data opened, for
+	// rendering only: what is written back keeps them sealed. An error
+	// when they cannot be opened (sealed under another key).
+	OpenMail(m account.Mail) (account.Mail, error)
 }
 
 // Recorder records the deliveries of several workers together: those that
@@ -269,7 +273,7 @@ func (w *Worker) process(ctx context.Context, m account.Mail, resolveErr error) 
 	if m.Status == account.MailSuppressed {
 		return // nothing to send; the resolver saved and audited it
 	}
-	r, err := w.templates.Render(m.Kind, m.Locale, m.Data)
+	r, err := w.render(m)
 	if err != nil {
 		w.failed(ctx, m, &permanentError{err}) // no retry renders it better
 		return
@@ -284,6 +288,27 @@ func (w *Worker) process(ctx context.Context, m account.Mail, resolveErr error) 
 		return
 	}
 	w.sent(ctx, m, now)
+}
+
+// errUndeclaredKind is the error of a mail whose kind account.MailKinds
+// does not declare: its secrets, if any, were never known to be secrets.
+var errUndeclaredKind = errors.New("mail: this kind of email is not declared in account.MailKinds")
+
+// render opens the mail's sealed secrets and renders it with its kind's
+// templates. The opened values live only in the rendered message: m, which
+// is written back, keeps them sealed. A mail that cannot be opened (sealed
+// under another ACCOUNTD_SECRET_KEY) fails here, before anything is sent,
+// so no email goes out with a broken link.
+func (w *Worker) render(m account.Mail) (Rendered, error) {
+	kind, ok := account.MailKindOf(m.Kind)
+	if !ok || kind.Template == "" {
+		return Rendered{}, fmt.Errorf("%w: %q", errUndeclaredKind, m.Kind)
+	}
+	opened, err := w.resolver.OpenMail(m)
+	if err != nil {
+		return Rendered{}, err
+	}
+	return w.templates.Render(kind.Template, opened.Locale, opened.Data)
 }
 
 // sent records a delivered mail.

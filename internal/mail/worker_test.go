@@ -294,8 +294,36 @@ func TestWorkerRenderErrorIsDead(t *testing.T) {
 	m := h.q.add(account.Mail{Kind: "mystery", To: "ada@example.com", NextAt: h.clock.Now()})
 	h.runOnce(t, 1)
 	h.srv.NoMore()
-	if got := h.q.get(t, m.ID); got.Status != account.MailDead || !strings.Contains(got.LastError, "no template") {
-		t.Errorf("status %q, last error %q; want dead, no template", got.Status, got.LastError)
+	// A kind account.MailKinds does not declare is never rendered: its
+	// secrets, if it has any, were never marked as such.
+	if got := h.q.get(t, m.ID); got.Status != account.MailDead || !strings.Contains(got.LastError, "not declared") {
+		t.Errorf("status %q, last error %q; want dead, not declared", got.Status, got.LastError)
+	}
+}
+
+// A mail whose secrets cannot be opened (sealed under another
+// ACCOUNTD_SECRET_KEY) is dead at once, with an error that says why and
+// holds no secret, and nothing is sent: a broken link must not go out.
+func TestWorkerUnopenableMailIsDead(t *testing.T) {
+	h := newHarness(t, smtptest.Config{}, nil)
+	h.resolver.openErr = fmt.Errorf("%w (key %q)", account.ErrMailUnopenable, "link")
+	m := h.resetLink("ada@example.com")
+	h.runOnce(t, 1)
+	h.srv.NoMore()
+
+	got := h.q.get(t, m.ID)
+	if got.Status != account.MailDead || got.Attempts != 1 || !strings.Contains(got.LastError, "ACCOUNTD_SECRET_KEY") {
+		t.Errorf("status %q, attempts %d, last error %q; want dead at once, naming ACCOUNTD_SECRET_KEY",
+			got.Status, got.Attempts, got.LastError)
+	}
+	if strings.Contains(got.LastError, testToken) {
+		t.Errorf("last error %q holds the token", got.LastError)
+	}
+	if diff := cmp.Diff(blanked(m.Data), got.Data); diff != "" {
+		t.Errorf("dead mail data (-want +got):\n%s", diff)
+	}
+	if sent, failed := h.metrics(); len(sent) != 0 || !cmp.Equal(failed, []string{"reset_link dead=true"}) {
+		t.Errorf("OnSent calls %q, OnFailed calls %q; want none and one dead", sent, failed)
 	}
 }
 

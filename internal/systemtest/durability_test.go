@@ -247,7 +247,8 @@ func duRun(t *testing.T, db string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"ACCOUNTD_DATABASE_URL=" + db, "ACCOUNTD_DASHBOARD_URL=https://dash.example.com"}
+		"ACCOUNTD_DATABASE_URL=" + db, "ACCOUNTD_DASHBOARD_URL=https://dash.example.com",
+		"ACCOUNTD_SECRET_KEY=" + testSecretKey}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -73,6 +73,11 @@ type Node struct {
 
 var listenLine = regexp.MustCompile(`listening on (http://\S+) \(admin (http://\S+)\)`)
 
+// testSecretKey is every node's ACCOUNTD_SECRET_KEY: nodes sharing a
+// database, or a node restarted on one, must open what another sealed (a
+// node under -dev without a key would seal under a key of its own).
+const testSecretKey = "YWNjb3VudGQgc3lzdGVtIHRlc3Qga2V5IDMyIGJ5dGU="
+
 // StartNode starts `accountd serve -dev` with env added to a minimal
 // environment, on free ports, and waits until it listens. The node is
 // killed at the end of the test if still running.
@@ -80,7 +85,8 @@ func StartNode(t *testing.T, env map[string]string) *Node {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "-dev")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"ACCOUNTD_ADDR=127.0.0.1:0", "ACCOUNTD_ADMIN_ADDR=127.0.0.1:0", "ACCOUNTD_LOG_LEVEL=info"}
+		"ACCOUNTD_ADDR=127.0.0.1:0", "ACCOUNTD_ADMIN_ADDR=127.0.0.1:0", "ACCOUNTD_LOG_LEVEL=info",
+		"ACCOUNTD_SECRET_KEY=" + testSecretKey}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

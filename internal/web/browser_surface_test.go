@@ -37,16 +37,32 @@ func sfChangeLinkOf(t *testing.T, e *env, email string) string {
 	return brLocal(t, e, link)
 }
 
-// sfSubmitChange opens the change-of-address page, signs in on it and
-// submits, then waits for the success message or an error.
-func sfSubmitChange(b *brBrowser, link, email, pw string) {
+// sfChangeReviewOrError matches the step of the change-of-address page that
+// shows the new address, or any error the sign-in gave.
+const sfChangeReviewOrError = `#changeemail-review:not([hidden]), #changeemail-form .error:not(:empty)`
+
+// sfSignInChange opens the change-of-address page and signs in on it, then
+// waits for the step that shows the new address, or an error. It reports
+// whether that step is shown.
+func sfSignInChange(b *brBrowser, link, email, pw string) bool {
 	b.t.Helper()
 	b.do("open the change-of-address page", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("email")))
-	b.do("sign in and confirm",
+	b.do("sign in",
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), pw),
 		chromedp.Click(chromedp.CSS("#changeemail-form button")),
-		chromedp.WaitVisible(chromedp.CSS(sfChangeDoneOrError)))
+		chromedp.WaitVisible(chromedp.CSS(sfChangeReviewOrError)))
+	return brRun(b, "is the review shown", chromedp.Evaluate[bool](`!document.getElementById("changeemail-review").hidden`))
+}
+
+// sfSubmitChange signs in on the change-of-address page and, when it shows
+// the new address, confirms; then waits for the success message or an error.
+func sfSubmitChange(b *brBrowser, link, email, pw string) {
+	b.t.Helper()
+	if sfSignInChange(b, link, email, pw) {
+		b.do("confirm the move", chromedp.Click(chromedp.ID("review-confirm")),
+			chromedp.WaitVisible(chromedp.CSS(sfChangeDoneOrError)))
+	}
 }
 
 func TestBrowserChangeEmailConfirm(t *testing.T) {
@@ -87,6 +103,37 @@ func TestBrowserChangeEmailConfirm(t *testing.T) {
 		}
 	}
 	sfWantField(t, "the code after the page used it", sfCompleteChange(e, ada, code), "confirmation_code", "invalid")
+}
+
+// The page names the address the account would move to, as the server
+// knows it, before anything changes; cancelling changes nothing (issue 12 A4).
+func TestBrowserChangeEmailShowsNewAddress(t *testing.T) {
+	e := newEnv(t)
+	ada := e.register("ada@example.com", testPassword)
+	code := sfAskChange(t, e, ada, "mallory@example.net")
+	b := brOpen(t)
+
+	if !sfSignInChange(b, sfChangeLinkOf(t, e, "mallory@example.net"), "ada@example.com", testPassword) {
+		t.Fatalf("after signing in the page shows %q, want the new address", brRun(b, "errors", chromedp.Evaluate[string](sfPageErrors)))
+	}
+	if got := b.text("review-new-email"); got != "mallory@example.net" {
+		t.Errorf("#review-new-email = %q, want mallory@example.net", got)
+	}
+	if got := b.text("review-email"); got != "ada@example.com" {
+		t.Errorf("#review-email = %q, want ada@example.com", got)
+	}
+	if got := sfProfile(t, e, ada)["email"]; got != "ada@example.com" {
+		t.Fatalf("profile email while the page asks = %v, want unchanged", got)
+	}
+	b.do("cancel", chromedp.Click(chromedp.ID("review-cancel")),
+		chromedp.WaitVisible(chromedp.CSS(sfChangeDoneOrError)))
+	if got := b.text("form-error"); !strings.Contains(got, "Nothing was changed") {
+		t.Errorf("#form-error after cancel = %q, want it to say nothing changed", got)
+	}
+	if got := sfProfile(t, e, ada)["email"]; got != "ada@example.com" {
+		t.Errorf("profile email after cancel = %v, want unchanged", got)
+	}
+	sfWantStatus(t, "the code after cancel (not consumed)", ecCheck(e, ada, code), 200)
 }
 
 func TestBrowserChangeEmailWrongPassword(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/testdb"
 	"github.com/accountd/accountd/internal/web"
 )
@@ -38,6 +39,7 @@ var apiFuzzRoutes = []struct {
 	{"POST", "/api/v2/resetpassword/cancel/", false},
 	{"POST", "/api/v2/changeemail/", true},
 	{"POST", "/api/v2/changeemail/complete/", true},
+	{"POST", "/api/v2/changeemail/check/", true},
 	{"POST", "/api/v2/activation/resend/", true},
 	{"POST", "/api/v2/activation/complete/", false},
 	{"POST", "/api/v2/deleteaccount/", true},
@@ -68,8 +70,8 @@ func apiFuzzEnv(f *testing.F) string {
 	now := func() time.Time { return start }
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
-		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 3, MailDomain: "example.com", Policy: password.DefaultPolicy()},
-		now, nil)
+		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 3, MailDomain: "example.com", Policy: password.DefaultPolicy(),
+		Secrets: secretbox.NewRandom()}, now, nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := web.New(svc, captcha.None{}, log, web.NewMetrics(prometheus.NewRegistry()),
 		web.Config{DevInbox: store, MinPasswordLength: 8})

@@ -24,6 +24,7 @@ import (
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/ratelimit"
+	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/testdb"
 	"github.com/accountd/accountd/internal/web"
 )
@@ -92,6 +93,8 @@ type envOptions struct {
 	WrapStore func(account.Store) account.Store
 	// Hasher, when set, wraps the service's password hasher.
 	Hasher func(account.Hasher) account.Hasher
+	Store  account.Store // nil: a fresh one (openTestStore)
+	Sender mail.Sender   // nil: the development inbox in Store
 }
 
 // newEnv starts a server. Argon2 runs with small parameters to keep the tests
@@ -100,7 +103,8 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	t.Helper()
 	o := envOptions{
 		Config: account.Config{DashboardURL: "https://dash.example.com", ResetTokenTTL: time.Hour,
-			ResetEmailsPerHour: 3, MailDomain: "example.com", Policy: password.DefaultPolicy()},
+			ResetEmailsPerHour: 3, MailDomain: "example.com", Policy: password.DefaultPolicy(),
+			Secrets: secretbox.NewRandom()},
 		Captcha: captcha.None{},
 	}
 	for _, f := range opts {
@@ -116,8 +120,14 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 		}
 		o.Config.Limiter = ratelimit.Budget{Limiter: l}
 	}
-	e := &env{t: t, Store: openTestStore(t), Logs: &syncBuffer{},
+	e := &env{t: t, Store: o.Store, Logs: &syncBuffer{},
 		Clock: &clock{t: time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)}}
+	if e.Store == nil {
+		e.Store = openTestStore(t)
+	}
+	if o.Sender == nil {
+		o.Sender = mail.NewDevSender(e.Store)
+	}
 	log := slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var hasher account.Hasher = password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	if o.Hasher != nil {
@@ -132,7 +142,7 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Worker = mail.NewWorker(e.Store, e.Svc, templates, mail.NewDevSender(e.Store),
+	e.Worker = mail.NewWorker(e.Store, e.Svc, templates, o.Sender,
 		mail.WorkerConfig{From: "noreply@example.com", Now: e.Clock.Now, Logger: log})
 	if o.Web.DevInbox == nil {
 		o.Web.DevInbox = e.Store

@@ -15,6 +15,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/testdb"
 	"github.com/accountd/accountd/internal/web"
 )
@@ -28,7 +29,7 @@ func benchHandler(b *testing.B) (http.Handler, *account.Service) {
 	store := testdb.SQLiteStore(b)
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
-		ResetEmailsPerHour: 3, Policy: password.DefaultPolicy()}, time.Now, nil)
+		ResetEmailsPerHour: 3, Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}, time.Now, nil)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	h := web.New(svc, captcha.None{}, log, web.NewMetrics(prometheus.NewRegistry()),
 		web.Config{MinPasswordLength: 8}) // no Limiter: rate limits off, as in the load test

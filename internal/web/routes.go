@@ -27,6 +27,7 @@ func (s *Server) apiRoutes() []route {
 		{"/api/v2/resetpassword/cancel/", on{"POST": s.cancelReset}, public, limitResetComplete, noCaptcha},
 		{"/api/v2/changeemail/", on{"POST": s.changeEmail}, loginToken, noLimit, noCaptcha},
 		{"/api/v2/changeemail/complete/", on{"POST": s.completeEmailChange}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/changeemail/check/", on{"POST": s.checkEmailChange}, loginToken, noLimit, noCaptcha},
 		{"/api/v2/activation/", on{"GET": s.activationStatus}, token, noLimit, noCaptcha},
 		{"/api/v2/activation/resend/", on{"POST": s.resendActivation}, loginToken, noLimit, noCaptcha},
 		{"/api/v2/activation/complete/", on{"POST": s.completeActivation}, optional, noLimit, noCaptcha},

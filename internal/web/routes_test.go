@@ -170,6 +170,7 @@ func TestRouteTableMatchesContract(t *testing.T) {
 		"/api/v2/resetpassword/cancel/":   "POST public ResetComplete -",
 		"/api/v2/changeemail/":            "POST loginToken - -",
 		"/api/v2/changeemail/complete/":   "POST loginToken - -",
+		"/api/v2/changeemail/check/":      "POST loginToken - -",
 		"/api/v2/activation/":             "GET token - -",
 		"/api/v2/activation/resend/":      "POST loginToken - -",
 		"/api/v2/activation/complete/":    "POST optional - -",

@@ -709,6 +709,7 @@ func TestSurfaceAPIKeyNotAllowed(t *testing.T) {
 		{"POST", "/api/v2/changepassword/", obj{"password": testPassword, "new_password": brNewPassword}},
 		{"POST", "/api/v2/changeemail/", obj{"password": testPassword, "new_email": "new@example.com"}},
 		{"POST", "/api/v2/changeemail/complete/", obj{"confirmation_code": strings.Repeat("0", 64)}},
+		{"POST", "/api/v2/changeemail/check/", obj{"confirmation_code": strings.Repeat("0", 64)}},
 		{"POST", "/api/v2/deleteaccount/", obj{"password": testPassword, "recaptcha": "x"}},
 	} {
 		r := e.do(c.method, c.path, c.body, key)

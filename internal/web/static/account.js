@@ -51,21 +51,59 @@ function authedPost(path, token, body) {
   });
 }
 
+// confirmEmailChange signs in, then asks the server which address the code
+// would move the account to, and moves nothing until the owner has seen it
+// and agreed (issue 12 A4): the link cannot say, since whoever asked for the
+// change wrote it. The sign-in is only for this; its token is not kept.
 function confirmEmailChange(form, code) {
   return postJSON("/api/v2/login/", {
     email: form.email.value, password: form.password.value, recaptcha: captchaResponse(form)
   }).then(function (login) {
     if (login.status !== 200) return { ok: false, status: login.status, data: login.data };
     var token = login.data.token;
-    return authedPost("/api/v2/changeemail/complete/", token, { confirmation_code: code }).then(function (res) {
-      // The sign-in was only for this; its token is not kept.
-      authedPost("/api/v2/logout/", token, {});
-      if (res.status === 204) return { ok: true };
+    return authedPost("/api/v2/changeemail/check/", token, { confirmation_code: code }).then(function (res) {
       return res.json().then(function (data) {
-        var msg = codeMessage(data, "confirmation_code");
-        return { ok: false, status: 0, data: { detail: msg || (data && data.detail) } };
+        if (res.status === 200) return reviewEmailChange(form, data, token, code);
+        authedPost("/api/v2/logout/", token, {});
+        return codeRefused(data);
       });
     });
+  });
+}
+
+// codeRefused turns a refused confirmation code into the page's error.
+function codeRefused(data) {
+  var msg = codeMessage(data, "confirmation_code");
+  return { ok: false, status: 0, data: { detail: msg || (data && data.detail) } };
+}
+
+// reviewEmailChange shows both addresses in place of the form and settles
+// once the owner moves the account or cancels.
+function reviewEmailChange(form, data, token, code) {
+  var review = document.getElementById("changeemail-review");
+  document.getElementById("review-email").textContent = data.email;
+  document.getElementById("review-new-email").textContent = data.new_email;
+  form.hidden = true;
+  review.hidden = false;
+  return new Promise(function (resolve) {
+    function done(result) {
+      authedPost("/api/v2/logout/", token, {});
+      review.hidden = true;
+      form.hidden = false;
+      resolve(result);
+    }
+    document.getElementById("review-cancel").onclick = function () {
+      done({ ok: false, status: 0, data: { detail: "Nothing was changed: your account keeps its address." } });
+    };
+    document.getElementById("review-confirm").onclick = function () {
+      this.disabled = true;
+      authedPost("/api/v2/changeemail/complete/", token, { confirmation_code: code }).then(function (res) {
+        if (res.status === 204) return done({ ok: true });
+        return res.json().then(function (d) { done(codeRefused(d)); });
+      }, function () {
+        done({ ok: false, status: 0, data: { detail: "The server could not be reached. Check your connection and try again." } });
+      });
+    };
   });
 }
 

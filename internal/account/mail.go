@@ -1,0 +1,134 @@
+package account
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// MailKind declares one kind of email: the template that renders it and
+// the keys of its data that hold a secret. Every kind the Service queues is
+// declared in MailKinds, in this one place: the secret keys are sealed
+// before the mail is stored and blanked once it is sent or dead, and a
+// test fails when a kind's data holds a secret under a key not declared
+// here (internal/account/mail_test.go) or a kind has no templates
+// (internal/mail).
+type MailKind struct {
+	Name string // the kind, as stored in the outbox
+	// Template is the base name of the kind's template files in
+	// internal/mail/templates; "" for a kind that is never rendered (the
+	// worker resolves it into another first).
+	Template string
+	// Secrets are the keys of Data that hold a secret (a token, a code, a
+	// link carrying one).
+	Secrets []string
+}
+
+// MailKinds declares every kind of email.
+var MailKinds = []MailKind{
+	{Name: MailResetRequest}, // resolved into MailResetLink or into nothing; holds no secret
+	{Name: MailResetLink, Template: "reset_link", Secrets: []string{"token", "link", "cancel_link"}},
+	{Name: MailResetNoAccount, Template: "reset_no_account"},
+	{Name: MailPasswordChanged, Template: "password_changed"},
+	{Name: MailEmailChangeConfirm, Template: "email_change_confirm", Secrets: []string{"code", "link"}},
+	{Name: MailEmailChangeRequested, Template: "email_change_requested"},
+	{Name: MailEmailChanged, Template: "email_changed"},
+	{Name: MailActivation, Template: "activation", Secrets: []string{"token", "link"}},
+}
+
+// MailKindOf returns the declaration of a kind.
+func MailKindOf(name string) (MailKind, bool) {
+	i := slices.IndexFunc(MailKinds, func(k MailKind) bool { return k.Name == name })
+	if i < 0 {
+		return MailKind{}, false
+	}
+	return MailKinds[i], true
+}
+
+// SecretMailKeys are the keys that hold a secret in any kind: the worker
+// blanks them all once a mail is sent or dead, whatever its kind.
+var SecretMailKeys = secretKeys(MailKinds)
+
+func secretKeys(kinds []MailKind) []string {
+	set := map[string]bool{}
+	for _, k := range kinds {
+		for _, s := range k.Secrets {
+			set[s] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// SecretBox seals secrets before they are stored and opens them again
+// (AES-GCM under ACCOUNTD_SECRET_KEY; internal/secretbox implements it).
+// The Service seals every secret of an outgoing mail with it, so no raw
+// token reaches the database, its WAL or its backups (issue 12 A8).
+type SecretBox interface {
+	// Seal encrypts plain, bound to ad, which Open must be given again.
+	Seal(plain, ad []byte) []byte
+	// Open decrypts what Seal returned; an error when the value was sealed
+	// under another key or altered.
+	Open(sealed, ad []byte) ([]byte, error)
+}
+
+// sealedPrefix marks a sealed value in Mail.Data. A secret without it was
+// queued by a version that stored secrets raw, and is sent as it is.
+const sealedPrefix = "sealed:"
+
+// ErrMailUnopenable is returned by OpenMail for a mail whose secrets cannot
+// be opened: sealed under another ACCOUNTD_SECRET_KEY, or altered. Such a
+// mail can never be sent with a working link.
+var ErrMailUnopenable = errors.New("a secret of this email cannot be opened: it was sealed under another " +
+	"ACCOUNTD_SECRET_KEY (changed, or generated for one -dev run) or altered")
+
+// sealAD is the associated data of one secret of one mail: a sealed value
+// copied to another key or another mail does not open.
+func sealAD(m *Mail, key string) []byte {
+	return []byte("accountd mail\x00" + m.MessageID + "\x00" + key)
+}
+
+// sealMail replaces the secret values of m's data (by its kind's
+// declaration) with sealed ones, in a copy of the map.
+func (s *Service) sealMail(m *Mail) {
+	kind, _ := MailKindOf(m.Kind)
+	if len(kind.Secrets) == 0 {
+		return
+	}
+	m.Data = maps.Clone(m.Data)
+	for _, k := range kind.Secrets {
+		if v, ok := m.Data[k]; ok && v != "" {
+			m.Data[k] = sealedPrefix + base64.RawURLEncoding.EncodeToString(s.cfg.Secrets.Seal([]byte(v), sealAD(m, k)))
+		}
+	}
+}
+
+// OpenMail returns m with the secret values of its data opened, to render
+// it; the stored mail keeps them sealed. ErrMailUnopenable (wrapped, naming
+// the key, never a value) when one cannot be opened.
+func (s *Service) OpenMail(m Mail) (Mail, error) {
+	var data map[string]string
+	for k, v := range m.Data {
+		enc, sealed := strings.CutPrefix(v, sealedPrefix)
+		if !sealed {
+			continue
+		}
+		b, err := base64.RawURLEncoding.DecodeString(enc)
+		if err == nil {
+			b, err = s.cfg.Secrets.Open(b, sealAD(&m, k))
+		}
+		if err != nil {
+			return m, fmt.Errorf("%w (key %q)", ErrMailUnopenable, k)
+		}
+		if data == nil {
+			data = maps.Clone(m.Data)
+		}
+		data[k] = string(b)
+	}
+	if data != nil {
+		m.Data = data
+	}
+	return m, nil
+}
