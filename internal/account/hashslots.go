@@ -23,20 +23,10 @@ type asker struct {
 // byIP is an unauthenticated caller (login, register, reset complete): a
 // password guess there names an account but does not prove the caller owns
 // it, so only the IP is charged and strangers cannot use up a victim's share.
-func byIP(c Client) asker { return asker{ip: c.networkKey()} }
+func byIP(c Client) asker { return asker{ip: c.network()} }
 
 // byAccount is an authenticated caller: its account and its IP are charged.
-func byAccount(u User, c Client) asker { return asker{user: u.ID, ip: c.networkKey()} }
-
-// networkKey is the client's network as the rate limits key it (an IPv6
-// client by its prefix, so rotating addresses inside it buys no new share),
-// or its IP when the caller set no network.
-func (c Client) networkKey() string {
-	if c.Network != "" {
-		return c.Network
-	}
-	return c.IP
-}
+func byAccount(u User, c Client) asker { return asker{user: u.ID, ip: c.network()} }
 
 // slotKey is one party with a share: an account (user set) or an IP.
 type slotKey struct {
