@@ -1,13 +1,79 @@
 package account
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
+
+// MailStatus is the delivery state of a queued email.
+type MailStatus string
+
+// Mail states.
+const (
+	MailQueued     MailStatus = "queued"
+	MailSent       MailStatus = "sent"
+	MailDead       MailStatus = "dead"
+	MailSuppressed MailStatus = "suppressed" // resolved to nothing to send (unknown address, cap)
+)
+
+// Mail kinds, each declared with its template and its secret keys in
+// MailKinds (below). MailResetRequest is resolved by the worker (DESIGN
+// §4) into MailResetLink or into nothing.
+const (
+	MailResetRequest    = "reset_request"
+	MailResetLink       = "reset_link"
+	MailPasswordChanged = "password_changed"
+	// MailResetNoAccount tells an address without an account that someone
+	// asked for a reset for it (optional, off by default).
+	MailResetNoAccount = "reset_no_account"
+)
+
+// Mail is one row of the outbox: an email to send, written in the same
+// transaction as the change that causes it.
+type Mail struct {
+	ID        int64
+	Kind      string
+	To        string
+	Locale    string
+	Data      map[string]string
+	MessageID string // stable across retries
+	Status    MailStatus
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	NextAt    time.Time // not claimed before this time
+	SentAt    time.Time
+	// Lease is set by ClaimMail to the end of the claim (the NextAt it
+	// wrote). UpdateMail of a mail with a Lease writes only while that claim
+	// holds (status queued, next_at unchanged) and is ErrLeaseLost
+	// otherwise, so a worker whose claim ran out cannot overwrite the
+	// mail another worker has claimed since. Not stored.
+	Lease time.Time
+}
+
+// MailStats describes the outbox for metrics and operators.
+type MailStats struct {
+	Queued, Dead int
+	// OldestQueued is when the oldest queued mail was queued; zero if none.
+	OldestQueued time.Time
+}
+
+// DevMail is an email kept in the database by the development sender.
+type DevMail struct {
+	ID        int64
+	MessageID string
+	To        string
+	Subject   string
+	Text      string
+	HTML      string
+	CreatedAt time.Time
+}
 
 // MailKind declares one kind of email: the template that renders it and
 // the keys of its data that hold a secret. Every kind the Service queues is
@@ -131,4 +197,23 @@ func (s *Service) OpenMail(m Mail) (Mail, error) {
 		m.Data = data
 	}
 	return m, nil
+}
+
+// formatMailTime formats a time for people reading an email, in a form that
+// reads the same in every language of the templates.
+func formatMailTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") }
+
+// MinMailRetention is the shortest time sent mails may be kept: the hourly
+// cap on no-account notices counts the outbox rows of the last hour.
+const MinMailRetention = 24 * time.Hour
+
+// PurgeMail deletes the sent and suppressed outbox rows older than keep
+// (their recipients' addresses with them; the audit log keeps what
+// happened) and returns how many. keep below MinMailRetention is refused.
+func (s *Service) PurgeMail(ctx context.Context, keep time.Duration) (int, error) {
+	if keep < MinMailRetention {
+		return 0, fmt.Errorf("mail retention %s is below the minimum of %s", keep, MinMailRetention)
+	}
+	n, err := s.store.PurgeMail(ctx, s.clock().Add(-keep))
+	return n, wrapStore(err)
 }

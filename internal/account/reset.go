@@ -8,6 +8,19 @@ import (
 	"time"
 )
 
+// ResetToken is one password reset token. Only the SHA-256 of its value is
+// stored.
+type ResetToken struct {
+	ID        int64
+	UserID    int64
+	Hash      []byte
+	Email     string // the address the link was sent to
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until used
+	VoidedAt  time.Time // zero unless voided (another token used, cancelled, password changed)
+}
+
 // resetCapWindow is the window of the per-address cap on reset emails.
 const resetCapWindow = time.Hour
 

@@ -1,9 +1,11 @@
 package account
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -123,4 +125,113 @@ func validSecretHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// Login checks an email and password and returns a new login token. A wrong
+// password, an unknown or a deleted address give the same error after the
+// same hashing work (SPEC §4.2).
+//
+// The attempt is taken from the failure budget of the typed address and the
+// client's network before anything is looked up or hashed, so an unknown and
+// a known address answer alike when locked.
+func (s *Service) Login(ctx context.Context, email, pw string, c Client) (token string, err error) {
+	key := EmailKey(strings.TrimSpace(email))
+	err = s.passwordAttempt(ctx, loginKey(key, c), ErrBadCredentials, func() (err error) {
+		token, err = s.login(ctx, key, pw, c)
+		return err
+	})
+	return token, err
+}
+
+// login is Login within the failure budget.
+func (s *Service) login(ctx context.Context, key, pw string, c Client) (string, error) {
+	u, err := s.store.UserByEmailKey(ctx, key)
+	if err != nil && !isNotFound(err) {
+		return "", wrapStore(err)
+	}
+	if err != nil || u.Deleted() {
+		if werr := s.hashing(ctx, byIP(c), func() { s.hasher.VerifyDummy(pw) }); werr != nil {
+			return "", werr
+		}
+		s.bestEffortEvent(ctx, "login_failed", 0, "", c, "unknown address")
+		return "", ErrBadCredentials
+	}
+	return s.loginExisting(ctx, u, pw, c)
+}
+
+// loginExisting verifies the password of a known user, upgrades its hash when
+// the parameters changed, and issues a token.
+func (s *Service) loginExisting(ctx context.Context, u User, pw string, c Client) (string, error) {
+	ok, rehash, err := s.verify(ctx, byIP(c), pw, u.PasswordHash)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		s.bestEffortEvent(ctx, "login_failed", u.ID, u.Email, c, "wrong password")
+		return "", ErrBadCredentials
+	}
+	// Rehash before the transaction: argon2id must not hold the write lock.
+	newHash := ""
+	if rehash {
+		if newHash, err = s.hash(ctx, byIP(c), pw); err != nil {
+			return "", err
+		}
+	}
+	var token string
+	now := s.clock()
+	err = s.store.InTx(ctx, func(tx Store) error {
+		if newHash != "" {
+			if err := tx.RehashPassword(ctx, u.ID, newHash); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
+			return err
+		}
+		token, _, err = s.issueToken(ctx, tx, u.ID, TokenLogin, "")
+		if err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "login", u.ID, u.Email, c, "")
+	})
+	return token, wrapStore(err)
+}
+
+// Authenticate returns the valid token and its user for a raw token value.
+func (s *Service) Authenticate(ctx context.Context, raw string) (Token, User, error) {
+	if !validToken(raw) {
+		return Token{}, User{}, ErrInvalidToken
+	}
+	t, err := s.store.TokenByHash(ctx, HashSecret(raw))
+	if isNotFound(err) || err == nil && !t.RevokedAt.IsZero() {
+		return Token{}, User{}, ErrInvalidToken
+	}
+	if err != nil {
+		return Token{}, User{}, wrapStore(err)
+	}
+	u, err := s.store.UserByID(ctx, t.UserID)
+	if isNotFound(err) {
+		return Token{}, User{}, ErrInvalidToken
+	}
+	if err != nil {
+		return Token{}, User{}, wrapStore(err)
+	}
+	if u.Deleted() {
+		return Token{}, User{}, ErrAccountDeleted
+	}
+	return t, u, nil
+}
+
+// Logout revokes the token used.
+func (s *Service) Logout(ctx context.Context, t Token, u User, c Client) error {
+	if err := LoginTokenOnly.Permit(t); err != nil {
+		return err
+	}
+	err := s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.RevokeToken(ctx, t.ID, s.clock()); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "logout", u.ID, u.Email, c, "")
+	})
+	return wrapStore(err)
 }

@@ -1,6 +1,8 @@
 package account
 
 import (
+	"context"
+	"errors"
 	"net/mail"
 	"strings"
 	"time"
@@ -107,4 +109,234 @@ func hasInvisible(s string) bool {
 		}
 	}
 	return false
+}
+
+// RegisterInput is the body of a register request, decoded and with its
+// required fields present.
+type RegisterInput struct {
+	Email                  string
+	Password               string
+	TOSAccepted            bool
+	MarketingEmailAccepted bool
+}
+
+// Register creates an account and returns a login token. When the address
+// already has an account and the password matches it, that user is logged in
+// instead and existing is true (SPEC §4.2).
+func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (token string, existing bool, err error) {
+	var fields []FieldError
+	email, err := ValidateEmail("email", in.Email)
+	if err != nil {
+		fields = append(fields, err.(*Error).Fields...)
+	}
+	if !in.TOSAccepted {
+		fields = append(fields, FieldError{"tos_accepted", "invalid", "You must accept the terms of service."})
+	}
+	if len(fields) > 0 {
+		return "", false, InvalidFields(fields)
+	}
+	key := EmailKey(email)
+	u, err := s.store.UserByEmailKey(ctx, key)
+	switch {
+	case err == nil && !u.Deleted():
+		// The right password logs in: a login attempt, in the login budget
+		// (issue 12 defect 6).
+		var tok string
+		err := s.passwordAttempt(ctx, loginKey(key, c), ErrBadCredentials, func() (err error) {
+			tok, err = s.loginExisting(ctx, u, in.Password, c)
+			return err
+		})
+		if errors.Is(err, ErrBadCredentials) {
+			return "", false, ErrEmailTaken
+		}
+		return tok, err == nil, err
+	case err == nil: // a deleted account keeps its address until the purge
+		return "", false, ErrEmailTaken
+	case !isNotFound(err):
+		return "", false, wrapStore(err)
+	}
+	if f := s.checkPassword(ctx, "password", in.Password, email); len(f) > 0 {
+		return "", false, InvalidFields(f)
+	}
+	hash, err := s.hash(ctx, byIP(c), in.Password)
+	if err != nil {
+		return "", false, err
+	}
+	now := s.clock()
+	u = User{Email: email, EmailKey: key, PasswordHash: hash, Timezone: "UTC",
+		MarketingEmailAccepted: in.MarketingEmailAccepted,
+		CreatedAt:              now, UpdatedAt: now, PasswordChangedAt: now, EmailChangedAt: now}
+	err = s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.CreateUser(ctx, &u); err != nil {
+			return err
+		}
+		if token, _, err = s.issueToken(ctx, tx, u.ID, TokenLogin, ""); err != nil {
+			return err
+		}
+		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
+			return err
+		}
+		if err := s.queueActivation(ctx, tx, u, c, now); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "registered", u.ID, u.Email, c, "")
+	})
+	if errors.Is(err, ErrConflict) {
+		return "", false, ErrEmailTaken
+	}
+	if err != nil {
+		return "", false, wrapStore(err)
+	}
+	s.wake()
+	return token, false, nil
+}
+
+// ChangePassword sets a new password after checking the current one, revokes
+// every other token and outstanding reset token, and queues the notice.
+func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, next string, c Client) error {
+	if err := LoginTokenOnly.Permit(t); err != nil {
+		return err
+	}
+	if err := s.checkCurrentPassword(ctx, u, current, c); err != nil {
+		return err
+	}
+	if f := s.checkPassword(ctx, "new_password", next, u.Email); len(f) > 0 {
+		return InvalidFields(f)
+	}
+	hash, err := s.hash(ctx, byAccount(u, c), next)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	err = s.store.InTx(ctx, func(tx Store) error {
+		return s.setPassword(ctx, tx, u, hash, t.ID, []TokenKind{TokenLogin, TokenAPIKey}, now, c, "password_changed")
+	})
+	if err != nil {
+		return wrapStore(err)
+	}
+	s.wake()
+	return nil
+}
+
+// setPassword stores a new password hash and does what every password change
+// entails: revoke the tokens of the given kinds but keep, void the reset
+// tokens, change-of-address codes and activation tokens, queue the notice
+// and record the event.
+func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string, keep int64, kinds []TokenKind, now time.Time, c Client, event string) error {
+	if err := tx.SetPassword(ctx, u.ID, hash, now); err != nil {
+		return err
+	}
+	if err := tx.RevokeTokens(ctx, u.ID, keep, kinds, now); err != nil {
+		return err
+	}
+	if err := s.voidPending(ctx, tx, u.ID, now); err != nil {
+		return err
+	}
+	notice := s.newMail(MailPasswordChanged, u.Email, c, map[string]string{
+		"email": u.Email, "changed_at": formatMailTime(now), "ip": c.IP, "user_agent": c.UserAgent,
+		"reset_url": s.cfg.DashboardURL + "/resetpassword/",
+	})
+	if err := tx.EnqueueMail(ctx, notice); err != nil {
+		return err
+	}
+	return s.event(ctx, tx, event, u.ID, u.Email, c, "")
+}
+
+// ProfilePatch holds the writable profile fields; nil leaves a field as is.
+type ProfilePatch struct {
+	FirstName *string
+	LastName  *string
+	Timezone  *string
+}
+
+// Name lengths follow Django's AbstractUser.
+const maxNameLength = 150
+
+// UpdateProfile applies a patch to the user's profile and returns the result.
+func (s *Service) UpdateProfile(ctx context.Context, u User, p ProfilePatch) (User, error) {
+	var fields []FieldError
+	checkName := func(field string, v *string) {
+		if v != nil && utf8.RuneCountInString(*v) > maxNameLength {
+			fields = append(fields, FieldError{field, "max_length",
+				"Ensure this field has no more than 150 characters."})
+		}
+	}
+	checkName("first_name", p.FirstName)
+	checkName("last_name", p.LastName)
+	if p.Timezone != nil {
+		if _, err := time.LoadLocation(*p.Timezone); err != nil || *p.Timezone == "" || *p.Timezone == "Local" {
+			fields = append(fields, FieldError{"timezone", "invalid", "Enter a valid timezone."})
+		}
+	}
+	if len(fields) > 0 {
+		return User{}, InvalidFields(fields)
+	}
+	if p.FirstName != nil {
+		u.FirstName = *p.FirstName
+	}
+	if p.LastName != nil {
+		u.LastName = *p.LastName
+	}
+	if p.Timezone != nil {
+		u.Timezone = *p.Timezone
+	}
+	u.UpdatedAt = s.clock()
+	if err := s.store.UpdateProfile(ctx, u); err != nil {
+		return User{}, wrapStore(err)
+	}
+	return u, nil
+}
+
+// DeleteAccount marks the account deleted after checking its password. Its
+// tokens stay, so every request with them is 403 account_deleted; its
+// reset tokens die; login, reset and activation treat its address as
+// unknown; the purge erases it after the grace period (SPEC §4.7).
+func (s *Service) DeleteAccount(ctx context.Context, u User, pw string, c Client) error {
+	if err := s.checkCurrentPassword(ctx, u, pw, c); err != nil {
+		return err
+	}
+	now := s.clock()
+	err := s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.MarkDeleted(ctx, u.ID, now); err != nil {
+			return err
+		}
+		if err := tx.VoidResetTokens(ctx, u.ID, now); err != nil {
+			return err
+		}
+		if err := tx.VoidEmailChanges(ctx, u.ID, now); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "account_deleted", u.ID, u.Email, c, "")
+	})
+	return wrapStore(err)
+}
+
+// Purge erases the accounts deleted more than grace ago and returns how
+// many it erased.
+func (s *Service) Purge(ctx context.Context, grace time.Duration) (int, error) {
+	n, err := s.store.PurgeDeleted(ctx, s.clock().Add(-grace))
+	return n, wrapStore(err)
+}
+
+// checkCurrentPassword verifies the user's password for a sensitive change.
+// Failures count per account in the password-failure budget, taken before
+// hashing: a stolen login token does not buy unlimited guesses (issue 12
+// defect 3).
+func (s *Service) checkCurrentPassword(ctx context.Context, u User, pw string, c Client) error {
+	return s.passwordAttempt(ctx, passwordCheckKey(u.ID), ErrWrongPassword, func() error {
+		return s.verifyCurrentPassword(ctx, u, pw, c)
+	})
+}
+
+// verifyCurrentPassword is checkCurrentPassword within the budget.
+func (s *Service) verifyCurrentPassword(ctx context.Context, u User, pw string, c Client) error {
+	ok, _, err := s.verify(ctx, byAccount(u, c), pw, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.bestEffortEvent(ctx, "password_check_failed", u.ID, u.Email, c, "wrong password")
+		return ErrWrongPassword
+	}
+	return nil
 }

@@ -351,3 +351,61 @@ func testConcurrentEnqueues(t *testing.T, s account.Store) {
 		}
 	}
 }
+
+// newDevMail returns a development mail created at when.
+func newDevMail(n int, when time.Time) account.DevMail {
+	return account.DevMail{MessageID: fmt.Sprintf("<%d@accountd.example>", n),
+		To: fmt.Sprintf("user.%d@example.com", n), Subject: fmt.Sprintf("Reset your password (%d)", n),
+		Text: "Open the link.\n", HTML: "<p>Open the <a href=\"https://x.example/\">link</a>.</p>",
+		CreatedAt: when.In(elsewhere)}
+}
+
+// saveDevMail stores m and returns it with its ID.
+func saveDevMail(t *testing.T, s account.Store, m account.DevMail) account.DevMail {
+	t.Helper()
+	noErr(t, fmt.Sprintf("SaveDevMail(%s)", m.MessageID), s.SaveDevMail(t.Context(), &m))
+	if m.ID == 0 {
+		t.Fatalf("SaveDevMail(%s) left ID = 0, want it set", m.MessageID)
+	}
+	return m
+}
+
+// devMails lists the development inbox.
+func devMails(t *testing.T, s account.Store, limit int) []account.DevMail {
+	t.Helper()
+	ms, err := s.DevMails(t.Context(), limit)
+	noErr(t, fmt.Sprintf("DevMails(%d)", limit), err)
+	for _, m := range ms {
+		utc(t, fmt.Sprintf("DevMails(%d)", limit), m.CreatedAt)
+	}
+	if ms == nil {
+		ms = []account.DevMail{}
+	}
+	return ms
+}
+
+var devMailTests = []test{
+	{"EmptyInbox", func(t *testing.T, s account.Store) {
+		diff(t, "DevMails(10)", devMails(t, s, 10), []account.DevMail{})
+	}},
+	{"SaveListNewestFirst", func(t *testing.T, s account.Store) {
+		var want []account.DevMail
+		for i := range 3 {
+			want = append([]account.DevMail{saveDevMail(t, s, newDevMail(i, at(time.Duration(i)*time.Second)))}, want...)
+		}
+		diff(t, "DevMails(10)", devMails(t, s, 10), want)
+		diff(t, "DevMails(2)", devMails(t, s, 2), want[:2])
+	}},
+	{"ByID", func(t *testing.T, s account.Store) {
+		a, b := saveDevMail(t, s, newDevMail(1, base)), saveDevMail(t, s, newDevMail(2, base))
+		if a.ID == b.ID {
+			t.Errorf("SaveDevMail gave both mails ID %d, want distinct IDs", a.ID)
+		}
+		got, err := s.DevMailByID(t.Context(), a.ID)
+		noErr(t, fmt.Sprintf("DevMailByID(%d)", a.ID), err)
+		utc(t, fmt.Sprintf("DevMailByID(%d)", a.ID), got.CreatedAt)
+		diff(t, fmt.Sprintf("DevMailByID(%d)", a.ID), got, a)
+		_, err = s.DevMailByID(t.Context(), b.ID+1000)
+		wantErr(t, fmt.Sprintf("DevMailByID(%d)", b.ID+1000), err, account.ErrNotFound)
+	}},
+}

@@ -5,7 +5,9 @@
 package storetest
 
 import (
+	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,4 +114,31 @@ func ids[T any](xs []T, id func(T) int64) []int64 {
 		out = append(out, id(x))
 	}
 	return out
+}
+
+// oneWinner calls use(id) from several goroutines at once, checks that
+// exactly one succeeds and the others get ErrNotFound, and returns the time
+// the winner gave.
+func oneWinner(t *testing.T, name string, id int64, use func(ctx context.Context, id int64, t time.Time) error) time.Time {
+	t.Helper()
+	const callers = 20
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() { errs[i] = use(t.Context(), id, at(time.Duration(i)*time.Second)) })
+	}
+	wg.Wait()
+	var winners []int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			winners = append(winners, i)
+		case !errors.Is(err, account.ErrNotFound):
+			t.Errorf("%s(%d) by caller %d = %v, want nil or ErrNotFound", name, id, i, err)
+		}
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%s(%d) by %d concurrent callers: %d got nil, want 1", name, id, callers, len(winners))
+	}
+	return at(time.Duration(winners[0]) * time.Second)
 }

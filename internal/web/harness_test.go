@@ -363,3 +363,74 @@ func (e *env) resetToken(email string) string {
 	}
 	return m[1]
 }
+
+// The sf helpers serve the tests of the account surface of SPEC §4.5–4.8
+// over real HTTP (change of address, activation, deletion and API keys, with
+// their side effects), in the _test.go file of each resource.
+
+var (
+	sfTokenPattern = regexp.MustCompile(`^[a-z0-9]{40}$`)
+	sfTimePattern  = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$`)
+)
+
+// sfMails returns the delivered mails (activation included) to to with the
+// subject, newest first.
+func sfMails(e *env, to, subject string) []account.DevMail {
+	e.t.Helper()
+	var out []account.DevMail
+	for _, m := range e.allMail() {
+		if m.To == to && m.Subject == subject {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// sfWantField fails unless r is a 400 whose first error on field has code.
+func sfWantField(t *testing.T, what string, r response, field, code string) {
+	t.Helper()
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("%s = %d %s, want 400 with %s/%s", what, r.Status, r.Body, field, code)
+		return
+	}
+	if got := r.Codes(t, field); len(got) == 0 || got[0] != code {
+		t.Errorf("%s: codes on %q = %v (body %s), want [%s]", what, field, got, r.Body, code)
+	}
+}
+
+// sfWantDetail fails unless r has the status and exactly the body
+// {"detail": detail, "code": code} ("" detail: any non-empty one).
+func sfWantDetail(t *testing.T, what string, r response, status int, code, detail string) {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("%s = %d %s, want %d %s", what, r.Status, r.Body, status, code)
+		return
+	}
+	m := r.JSON(t)
+	d, _ := m["detail"].(string)
+	if len(m) != 2 || m["code"] != code || d == "" || detail != "" && d != detail {
+		t.Errorf("%s: body = %s, want {\"detail\": %q, \"code\": %q}", what, r.Body, detail, code)
+	}
+}
+
+// sfWantStatus fails unless r has the status.
+func sfWantStatus(t *testing.T, what string, r response, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Errorf("%s = %d %s, want %d", what, r.Status, r.Body, status)
+	}
+}
+
+func sfProfile(t *testing.T, e *env, token string) map[string]any {
+	t.Helper()
+	r := e.do("GET", "/api/v2/profile/", nil, token)
+	if r.Status != 200 {
+		t.Fatalf("GET profile = %d %s, want 200", r.Status, r.Body)
+	}
+	return r.JSON(t)
+}
+
+func sfLoginStatus(e *env, email, pw string) int {
+	e.t.Helper()
+	return e.do("POST", "/api/v2/login/", obj{"email": email, "password": pw, "recaptcha": "x"}, "").Status
+}

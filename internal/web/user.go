@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -26,30 +25,6 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, c caller) erro
 	return nil
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request, c caller) error {
-	var email, pw string
-	err := s.input(w, r, c, func(b *body) {
-		email = b.str("email", true)
-		pw = b.str("password", true)
-	})
-	if err != nil {
-		return err
-	}
-	token, err := s.svc.Login(r.Context(), email, pw, s.clientOf(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"token": token})
-	return nil
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, c caller) error {
-	if err := s.svc.Logout(r.Context(), c.token, c.user, s.clientOf(r)); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, c caller) error {
 	var current, next string
 	err := s.input(w, r, c, func(b *body) {
@@ -63,21 +38,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, c caller
 		return err
 	}
 	return noContent(w)
-}
-
-// timeLayout is ISO 8601 with microseconds and a numeric offset (SPEC §1).
-const timeLayout = "2006-01-02T15:04:05.000000-07:00"
-
-// formatTime renders t in the user's time zone; a zero time is null.
-func formatTime(t time.Time, tz string) any {
-	if t.IsZero() {
-		return nil
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format(timeLayout)
 }
 
 func profileJSON(u account.User) map[string]any {
@@ -117,4 +77,15 @@ func (s *Server) updateProfile(w http.ResponseWriter, r *http.Request, c caller)
 	}
 	writeJSON(w, http.StatusOK, profileJSON(u))
 	return nil
+}
+
+func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, c caller) error {
+	var pw string
+	if err := s.input(w, r, c, func(b *body) { pw = b.str("password", true) }); err != nil {
+		return err
+	}
+	if err := s.svc.DeleteAccount(r.Context(), c.user, pw, s.clientOf(r)); err != nil {
+		return err
+	}
+	return noContent(w)
 }

@@ -195,26 +195,3 @@ func (s *Service) voidPending(ctx context.Context, tx Store, userID int64, now t
 	}
 	return nil
 }
-
-// checkCurrentPassword verifies the user's password for a sensitive change.
-// Failures count per account in the password-failure budget, taken before
-// hashing: a stolen login token does not buy unlimited guesses (issue 12
-// defect 3).
-func (s *Service) checkCurrentPassword(ctx context.Context, u User, pw string, c Client) error {
-	return s.passwordAttempt(ctx, passwordCheckKey(u.ID), ErrWrongPassword, func() error {
-		return s.verifyCurrentPassword(ctx, u, pw, c)
-	})
-}
-
-// verifyCurrentPassword is checkCurrentPassword within the budget.
-func (s *Service) verifyCurrentPassword(ctx context.Context, u User, pw string, c Client) error {
-	ok, _, err := s.verify(ctx, byAccount(u, c), pw, u.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		s.bestEffortEvent(ctx, "password_check_failed", u.ID, u.Email, c, "wrong password")
-		return ErrWrongPassword
-	}
-	return nil
-}

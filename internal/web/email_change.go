@@ -46,14 +46,3 @@ func (s *Server) checkEmailChange(w http.ResponseWriter, r *http.Request, c call
 		"expires_at": formatTime(ec.ExpiresAt, c.user.Timezone)})
 	return nil
 }
-
-func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, c caller) error {
-	var pw string
-	if err := s.input(w, r, c, func(b *body) { pw = b.str("password", true) }); err != nil {
-		return err
-	}
-	if err := s.svc.DeleteAccount(r.Context(), c.user, pw, s.clientOf(r)); err != nil {
-		return err
-	}
-	return noContent(w)
-}

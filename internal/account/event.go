@@ -1,0 +1,23 @@
+package account
+
+import "time"
+
+// Event is one audit event.
+type Event struct {
+	ID        int64
+	Time      time.Time
+	Type      string
+	UserID    int64 // 0 when unknown
+	Email     string
+	EmailKey  string // EmailKey(Email), for filtering
+	IP        string
+	UserAgent string
+	Detail    string
+}
+
+// EventFilter selects audit events.
+type EventFilter struct {
+	EmailKey string    // "" for any
+	Since    time.Time // zero for any
+	Limit    int
+}
