@@ -26,6 +26,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		"ratelimit":   {"ratelimit"},
 		"pwned":       {"pwned"},
 		"secretbox":   {"secretbox"},
+		"twofactor":   {"twofactor"},
 	}
 	for pkg, ok := range allowed {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "../"+pkg).CombinedOutput()
