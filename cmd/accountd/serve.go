@@ -256,7 +256,7 @@ const devBanner = `
 `
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig("serve", args, getenv, newFlags("serve", stderr))
+	cfg, err := parseConfig("serve", args, getenv, newFlags("serve", stdout, stderr))
 	if err != nil {
 		return err
 	}

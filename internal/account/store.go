@@ -100,6 +100,10 @@ type EventFilter struct {
 	EmailKey string    // "" for any
 	Since    time.Time // zero for any
 	Limit    int
+
+	// UserID selects an account's events (0 for any); with EmailKey too,
+	// an event matching either is selected.
+	UserID int64
 }
 
 // Store is the persistence the Service needs. Methods take ctx first, do one
