@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -234,12 +235,13 @@ func displayValue(env, v string) string {
 	return u.String()
 }
 
-// parseConfig reads defaults, then the environment, then the flags of args;
-// it refuses positional arguments.
+// parseConfig reads defaults, then the environment, then the flags of args
+// (every setting is a flag, with -dev and -no-migrate: serve's flags); it
+// refuses positional arguments.
 func parseConfig(name string, args []string, getenv func(string) string, fs *flag.FlagSet) (*config, error) {
 	c, rest, err := parseConfigArgs(args, getenv, fs)
-	if err == nil && len(rest) > 0 {
-		return nil, fmt.Errorf("%s: unexpected argument %q", name, rest[0])
+	if err == nil {
+		err = noArgs(name, rest)
 	}
 	return c, err
 }
@@ -249,8 +251,23 @@ func parseConfigArgs(args []string, getenv func(string) string, fs *flag.FlagSet
 	return parseSettings(settings(), args, getenv, fs)
 }
 
+// parseConfigFor is parseConfigArgs for a command that offers only the
+// flags it uses: the settings named (by flag), and "dev" for -dev. Every
+// setting still reads its ACCOUNTD_* variable.
+func parseConfigFor(args []string, getenv func(string) string, fs *flag.FlagSet, flags ...string) (*config, []string, error) {
+	return parseSettingsFor(settings(), flags, args, getenv, fs)
+}
+
 // parseSettings is parseConfigArgs for the given settings.
 func parseSettings(list []setting, args []string, getenv func(string) string, fs *flag.FlagSet) (*config, []string, error) {
+	return parseSettingsFor(list, nil, args, getenv, fs)
+}
+
+// parseSettingsFor reads the settings of list and the flags of args; only
+// the settings named in flags are flags (all of them, with -dev and
+// -no-migrate, when flags is nil). Flags may follow positional arguments.
+func parseSettingsFor(list []setting, flags []string, args []string, getenv func(string) string, fs *flag.FlagSet) (*config, []string, error) {
+	offered := func(name string) bool { return flags == nil || slices.Contains(flags, name) }
 	c := &config{}
 	var values []*settingValue
 	for _, s := range list {
@@ -265,12 +282,19 @@ func parseSettings(list []setting, args []string, getenv func(string) string, fs
 			}
 			return nil, nil, fmt.Errorf("%s: %w", s.env, err)
 		}
-		values = append(values, &settingValue{c: c, s: s, cur: val})
-		fs.Var(values[len(values)-1], s.flag, s.usage+" ("+s.env+")")
+		if offered(s.flag) {
+			values = append(values, &settingValue{c: c, s: s, cur: val})
+			fs.Var(values[len(values)-1], s.flag, s.usage+" ("+s.env+")")
+		}
 	}
-	fs.BoolVar(&c.Dev, "dev", false, "development mode: SQLite, captcha none, mail in /dev/mail/, loopback only")
-	fs.BoolVar(&c.NoMigrate, "no-migrate", false, "do not apply migrations at start; refuse to start on an old schema")
-	if err := fs.Parse(args); err != nil {
+	if offered("dev") {
+		fs.BoolVar(&c.Dev, "dev", false, "development mode: SQLite, captcha none, mail in /dev/mail/, loopback only")
+	}
+	if flags == nil {
+		fs.BoolVar(&c.NoMigrate, "no-migrate", false, "do not apply migrations at start; refuse to start on an old schema")
+	}
+	rest, err := parseFlags(fs, args)
+	if err != nil {
 		return nil, nil, err
 	}
 	for _, v := range values {
@@ -278,7 +302,7 @@ func parseSettings(list []setting, args []string, getenv func(string) string, fs
 			return nil, nil, v.err
 		}
 	}
-	return c, fs.Args(), nil
+	return c, rest, nil
 }
 
 // finish applies development mode and checks that the settings make a

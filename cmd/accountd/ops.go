@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -23,8 +25,17 @@ func opsApp(ctx context.Context, cfg *config, stderr io.Writer) (*app, error) {
 	return newApp(ctx, cfg, log, false)
 }
 
+// opsFlags are the flags of an operator command that opens the app: the
+// database, the key that opens what it sealed, -dev, and more.
+func opsFlags(more ...string) []string {
+	return append([]string{"database-url", "secret-key", "dev"}, more...)
+}
+
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig("migrate", args, getenv, newFlags("migrate", stderr))
+	cfg, rest, err := parseConfigFor(args, getenv, newFlags("migrate", stdout, stderr), "database-url")
+	if err == nil {
+		err = noArgs("migrate", rest)
+	}
 	if err != nil {
 		return err
 	}
@@ -44,14 +55,14 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func resetLink(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("reset-link", stderr)
+	fs := newFlags("reset-link", stdout, stderr)
 	send := fs.Bool("send", false, "email the link to the account instead of printing it (the running service delivers it)")
-	cfg, rest, err := parseConfigArgs(args, getenv, fs)
+	cfg, rest, err := parseConfigFor(args, getenv, fs, opsFlags("dashboard-url", "reset-token-ttl", "mail-from")...)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return errors.New("usage: accountd reset-link [-send] EMAIL")
+		return errUsage("reset-link", "want one email address")
 	}
 	// The link goes to a user: it must point at the real dashboard, never at
 	// a default guessed from the listen address (outside -dev).
@@ -76,13 +87,20 @@ func resetLink(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func audit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("audit", stderr)
-	email := fs.String("email", "", "only events of this address")
-	since := fs.String("since", "", "only events since: a duration back from now (24h) or a date (2026-11-27)")
+	fs := newFlags("audit", stdout, stderr)
+	email := fs.String("email", "", "only the events of this address and of the account that has it now")
+	accountID := fs.Int64("account", 0, "only the events of this account id and of its current address")
+	since := fs.String("since", "", "only events since: a duration back from now (24h, 7d) or a date (2026-11-27)")
 	limit := fs.Int("limit", 1000, "at most this many events, newest first")
-	cfg, err := parseConfig("audit", args, getenv, fs)
+	cfg, rest, err := parseConfigFor(args, getenv, fs, opsFlags()...)
+	if err == nil {
+		err = noArgs("audit", rest)
+	}
 	if err != nil {
 		return err
+	}
+	if *email != "" && *accountID != 0 {
+		return errUsage("audit", "give -email or -account, not both")
 	}
 	from, err := parseSince(*since, time.Now())
 	if err != nil {
@@ -93,7 +111,12 @@ func audit(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer a.Close()
-	events, err := a.svc.Events(ctx, *email, account.EventFilter{Since: from, Limit: *limit})
+	f, err := auditFilter(ctx, a.store, *email, *accountID)
+	if err != nil {
+		return err
+	}
+	f.Since, f.Limit = from, *limit
+	events, err := a.svc.Events(ctx, "", f)
 	if err != nil {
 		return err
 	}
@@ -106,6 +129,34 @@ func audit(ctx context.Context, args []string, getenv func(string) string, stdou
 	return tw.Flush()
 }
 
+// auditFilter selects one account's whole history: an address's events
+// and those of the account that has it now (its events from before a
+// change of address carry the old one), or an account's events and those
+// of its current address (a reset request is recorded before the worker
+// resolves it to the account).
+func auditFilter(ctx context.Context, store account.Store, email string, id int64) (account.EventFilter, error) {
+	var f account.EventFilter
+	switch {
+	case email != "":
+		f.EmailKey = account.EmailKey(email)
+		u, err := store.UserByEmailKey(ctx, f.EmailKey)
+		if err == nil {
+			f.UserID = u.ID
+		} else if !errors.Is(err, account.ErrNotFound) {
+			return f, err
+		}
+	case id != 0:
+		f.UserID = id
+		u, err := store.UserByID(ctx, id)
+		if err == nil {
+			f.EmailKey = u.EmailKey
+		} else if !errors.Is(err, account.ErrNotFound) {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
 // parseSince reads -since: a duration back from now, or a date.
 func parseSince(s string, now time.Time) (time.Time, error) {
 	if s == "" {
@@ -114,16 +165,25 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return now.Add(-d), nil
 	}
+	// Days, which time.ParseDuration does not know: 1d, 7d, 30d.
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		if days, err := strconv.Atoi(n); err == nil && days >= 0 {
+			return now.Add(-time.Duration(days) * 24 * time.Hour), nil
+		}
+	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("-since %q: want a duration like 24h or a date like 2026-11-27", s)
+	return time.Time{}, fmt.Errorf("-since %q: want a duration like 24h or 7d, or a date like 2026-11-27", s)
 }
 
 func purge(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig("purge", args, getenv, newFlags("purge", stderr))
+	cfg, rest, err := parseConfigFor(args, getenv, newFlags("purge", stdout, stderr), opsFlags("delete-grace", "mail-retention")...)
+	if err == nil {
+		err = noArgs("purge", rest)
+	}
 	if err != nil {
 		return err
 	}

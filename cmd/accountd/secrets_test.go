@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -92,19 +93,19 @@ func TestSecretsNeverShownInHelpOrUsage(t *testing.T) {
 // TestSecretsShownAsSet: help says that a secret is set, and shows a URL with
 // its password replaced, so an operator can still check the settings.
 func TestSecretsShownAsSet(t *testing.T) {
-	var errb bytes.Buffer
+	var help bytes.Buffer // -h prints to stdout (issue 20)
 	run(context.Background(), []string{"serve", "-h"}, env(map[string]string{
 		"ACCOUNTD_CAPTCHA_SECRET": "s3cret-value",
 		"ACCOUNTD_SMTP_URL":       "smtp://mailer:p%40ss@smtp.example.com:587",
 		"ACCOUNTD_DATABASE_URL":   "accountd-test.db",
-	}), &bytes.Buffer{}, &errb)
+	}), &help, &bytes.Buffer{})
 	for _, want := range []string{
 		"(ACCOUNTD_CAPTCHA_SECRET) (default (set))",
 		"(default smtp://mailer:xxxxx@smtp.example.com:587)",
 		"(default accountd-test.db)",
 	} {
-		if !strings.Contains(errb.String(), want) {
-			t.Errorf("serve -h does not show %q:\n%s", want, errb.String())
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("serve -h does not show %q:\n%s", want, help.String())
 		}
 	}
 }
@@ -121,7 +122,7 @@ func TestSecretRefusedWithoutItsValue(t *testing.T) {
 			vars["ACCOUNTD_TEST_SECRET"] = leakMarker
 		}
 		var errb bytes.Buffer
-		_, _, err := parseSettings([]setting{refuse}, args, env(vars), newFlags("serve", &errb))
+		_, _, err := parseSettings([]setting{refuse}, args, env(vars), newFlags("serve", io.Discard, &errb))
 		if err == nil || !strings.Contains(err.Error(), "test-secret") && !strings.Contains(err.Error(), "TEST_SECRET") {
 			t.Errorf("parse with a refused secret (args %q) = %v, want an error naming the setting", args, err)
 		}

@@ -256,7 +256,7 @@ const devBanner = `
 `
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig("serve", args, getenv, newFlags("serve", stderr))
+	cfg, err := parseConfig("serve", args, getenv, newFlags("serve", stdout, stderr))
 	if err != nil {
 		return err
 	}
@@ -280,7 +280,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer a.Close()
 	if cfg.Dev {
-		fmt.Fprint(stderr, devBanner)
+		if cfg.LogFormat == "text" { // a banner among JSON lines would break their parsers
+			fmt.Fprint(stderr, devBanner)
+		}
 		log.Warn("captcha provider is none: every captcha is accepted (development only)")
 	}
 	if mailer.SMTPCleartext(cfg.SMTPURL) {
@@ -407,8 +409,7 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 	if a.cfg.TLSCert != "" {
 		scheme = "https"
 	}
-	fmt.Fprintf(stdout, "accountd listening on %s://%s (admin %s)\n", scheme, pub.Addr(), adminURL)
-	a.log.Info("listening", "addr", pub.Addr().String(), "admin", adminURL, "dashboard_url", a.cfg.DashboardURL)
+	a.announce(stdout, scheme+"://"+pub.Addr().String(), adminURL)
 
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
@@ -445,6 +446,18 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 	stopWorker()
 	wg.Wait() // the caller's a.Close() may now close what the workers used
 	return err
+}
+
+// announce says where the service listens. The log line is for operators
+// and tools (JSON in production). A person who ran serve at a terminal (text
+// logs: -dev) also gets one plain line on stdout with the address to open,
+// the port chosen included; with JSON logs nothing else is printed, so
+// journald and log shippers see JSON lines only (issue 20).
+func (a *app) announce(stdout io.Writer, public, adminURL string) {
+	a.log.Info("listening", "url", public, "admin", adminURL, "dashboard_url", a.cfg.DashboardURL)
+	if a.cfg.LogFormat == "text" {
+		fmt.Fprintf(stdout, "accountd listening on %s (admin %s)\n", public, adminURL)
+	}
 }
 
 // adminHandler serves /healthz, /readyz and /metrics (DESIGN §3).

@@ -20,4 +20,8 @@ type EventFilter struct {
 	EmailKey string    // "" for any
 	Since    time.Time // zero for any
 	Limit    int
+
+	// UserID selects an account's events (0 for any); with EmailKey too,
+	// an event matching either is selected.
+	UserID int64
 }

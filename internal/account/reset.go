@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -217,6 +218,8 @@ func (s *Service) resetMail(ctx context.Context, tx Store, u User, m Mail, now t
 		"link":        s.cfg.DashboardURL + "/resetpassword/" + raw + "/confirm/",
 		"cancel_link": s.cfg.DashboardURL + "/resetpassword/" + raw + "/cancel/",
 		"expires_at":  formatMailTime(rt.ExpiresAt),
+		// For the audit events of its delivery (RecordDeliveries).
+		"user_id": strconv.FormatInt(u.ID, 10),
 	}
 	for _, k := range []string{"ip", "user_agent", "requested_at"} {
 		data[k] = m.Data[k]
@@ -258,7 +261,8 @@ func (s *Service) RecordDeliveries(ctx context.Context, ds []Delivery) error {
 				typ, detail = "reset_delivery_failed", "will retry"
 			}
 			c := Client{IP: d.Mail.Data["ip"], UserAgent: d.Mail.Data["user_agent"]}
-			if err := s.event(ctx, tx, typ, 0, d.Mail.To, c, detail); err != nil {
+			uid, _ := strconv.ParseInt(d.Mail.Data["user_id"], 10, 64) // 0 for mail queued before it was kept
+			if err := s.event(ctx, tx, typ, uid, d.Mail.To, c, detail); err != nil {
 				return err
 			}
 		}

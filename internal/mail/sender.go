@@ -5,11 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -69,6 +72,9 @@ func Permanent(err error) bool {
 // is safe for concurrent use; messages go out one at a time.
 type SMTPSender struct {
 	client *gomail.Client
+	// quitWait bounds the QUIT of Close: the sender's timeout, at most
+	// maxQuitWait, so an unresponsive server cannot hold a shutdown long.
+	quitWait time.Duration
 
 	mu   sync.Mutex
 	conn *gosmtp.Client // nil when no connection is open
@@ -105,8 +111,14 @@ func newSMTPSender(rawURL string, timeout time.Duration, tlsConfig *tls.Config, 
 	if err != nil {
 		return nil, fmt.Errorf("mail: SMTP client for %s: %w", host, err)
 	}
-	return &SMTPSender{client: c}, nil
+	if timeout <= 0 {
+		timeout = gomail.DefaultTimeout
+	}
+	return &SMTPSender{client: c, quitWait: min(timeout, maxQuitWait)}, nil
 }
+
+// maxQuitWait is the longest Close waits for the answer to QUIT.
+const maxQuitWait = 5 * time.Second
 
 // smtpOptions turns the URL into go-mail options and the host name.
 func smtpOptions(rawURL string, timeout time.Duration) ([]gomail.Option, string, error) {
@@ -241,16 +253,38 @@ func (s *SMTPSender) drop() {
 }
 
 // Close says QUIT and closes the open connection, if any. The sender can
-// still be used afterwards; it dials again.
+// still be used afterwards; it dials again. A server that already hung up
+// (its own idle timeout, a restart) is no error: the session is over
+// either way. A QUIT refused or unanswered is.
 func (s *SMTPSender) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.conn == nil {
 		return nil
 	}
-	err := s.client.CloseWithSMTPClient(s.conn)
+	conn := s.conn
 	s.conn = nil
+	// go-mail's deadline on the connection is absolute, set when it dialled
+	// or last sent: on a connection idle for longer it has passed, and QUIT
+	// would fail at once with "i/o timeout" against a healthy server.
+	if err := conn.UpdateDeadline(s.quitWait); err != nil {
+		_ = conn.Close()
+		return nil // the connection is already closed
+	}
+	err := s.client.CloseWithSMTPClient(conn)
+	if err != nil {
+		_ = conn.Close()
+		if hungUp(err) {
+			return nil
+		}
+	}
 	return err
+}
+
+// hungUp reports whether err says the server had closed the connection.
+func hungUp(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // buildMsg makes the multipart/alternative message (text, then HTML).

@@ -20,9 +20,10 @@ func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
 // Events lists audit events matching f, newest first.
 func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Event, error) {
 	rows, err := s.q.Query(ctx, `SELECT id, time, type, user_id, email, email_key, ip,
-		user_agent, detail FROM events WHERE ($1::text = '' OR email_key = $1)
+		user_agent, detail FROM events
+		WHERE (($1::text = '' AND $4::bigint = 0) OR ($1 <> '' AND email_key = $1) OR ($4 <> 0 AND user_id = $4))
 		AND ($2::timestamptz IS NULL OR time >= $2)
-		ORDER BY time DESC, id DESC LIMIT $3`, f.EmailKey, tstz(f.Since), limit(f.Limit))
+		ORDER BY time DESC, id DESC LIMIT $3`, f.EmailKey, tstz(f.Since), limit(f.Limit), f.UserID)
 	if err != nil {
 		return nil, mapErr(err)
 	}

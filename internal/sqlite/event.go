@@ -22,8 +22,10 @@ func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
 // Events lists audit events matching f, newest first.
 func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Event, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, time, type, user_id, email, email_key, ip,
-		user_agent, detail FROM events WHERE (? = '' OR email_key = ?) AND time >= ?
-		ORDER BY time DESC, id DESC LIMIT ?`, f.EmailKey, f.EmailKey, f.Since.UnixMicro(), f.Limit)
+		user_agent, detail FROM events
+		WHERE ((? = '' AND ? = 0) OR (? <> '' AND email_key = ?) OR (? <> 0 AND user_id = ?)) AND time >= ?
+		ORDER BY time DESC, id DESC LIMIT ?`, f.EmailKey, f.UserID, f.EmailKey, f.EmailKey, f.UserID, f.UserID,
+		f.Since.UnixMicro(), f.Limit)
 	if err != nil {
 		return nil, mapErr(err)
 	}

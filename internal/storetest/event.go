@@ -77,4 +77,26 @@ var eventTests = []test{
 			diff(t, fmt.Sprintf("Events(%+v)", c.f), events(t, s, c.f), c.want)
 		}
 	}},
+	{"FilterByAccountOrAddress", func(t *testing.T, s account.Store) {
+		// An account's history across a change of address, and a request
+		// under its address before it was resolved to the account.
+		u := createUser(t, s, newUser(1))
+		other := createUser(t, s, newUser(2))
+		old := addEvent(t, s, newEvent("registered", u.ID, "old@example.com", at(-time.Hour)))
+		anon := addEvent(t, s, newEvent("reset_requested", 0, u.Email, at(-time.Minute)))
+		now := addEvent(t, s, newEvent("login", u.ID, u.Email, base))
+		addEvent(t, s, newEvent("login", other.ID, other.Email, at(time.Second)))
+		cases := []struct {
+			f    account.EventFilter
+			want []account.Event
+		}{
+			{account.EventFilter{UserID: u.ID, Limit: 10}, []account.Event{now, old}},
+			{account.EventFilter{UserID: u.ID, EmailKey: u.EmailKey, Limit: 10}, []account.Event{now, anon, old}},
+			{account.EventFilter{UserID: u.ID, EmailKey: u.EmailKey, Since: at(-2 * time.Minute), Limit: 10}, []account.Event{now, anon}},
+			{account.EventFilter{EmailKey: u.EmailKey, Limit: 10}, []account.Event{now, anon}},
+		}
+		for _, c := range cases {
+			diff(t, fmt.Sprintf("Events(%+v)", c.f), events(t, s, c.f), c.want)
+		}
+	}},
 }
