@@ -46,7 +46,7 @@ type Store interface {
 	// except the one with id keep (0 keeps none).
 	RevokeTokens(ctx context.Context, userID, keep int64, kinds []TokenKind, t time.Time) error
 	// TouchToken records at as the token's last use unless the stored one
-	// is at or after staleBefore, so that concurrent requests write once.
+	// is after staleBefore, so that concurrent requests write once.
 	TouchToken(ctx context.Context, id int64, at, staleBefore time.Time) error
 	// LoginTokens lists the user's valid login tokens, newest first, created
 	// after createdAfter and last used (or, never used, created) after

@@ -59,11 +59,11 @@ func (s *Store) RevokeTokens(ctx context.Context, userID, keep int64, kinds []ac
 		AND revoked_at IS NULL AND kind = ANY($4)`, tstz(t), userID, keep, names)
 }
 
-// TouchToken records the token's use at at unless the stored use is at or
-// after staleBefore.
+// TouchToken records the token's use at at unless the stored use is after
+// staleBefore.
 func (s *Store) TouchToken(ctx context.Context, id int64, at, staleBefore time.Time) error {
 	return s.exec(ctx, false, `UPDATE tokens SET last_used_at = $1 WHERE id = $2
-		AND (last_used_at IS NULL OR last_used_at < $3)`, tstz(at), id, tstz(staleBefore))
+		AND (last_used_at IS NULL OR last_used_at <= $3)`, tstz(at), id, tstz(staleBefore))
 }
 
 // liveLogin selects the valid login tokens of user $1, created after $2 and

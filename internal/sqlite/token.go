@@ -60,11 +60,11 @@ func (s *Store) RevokeTokens(ctx context.Context, userID, keep int64, kinds []ac
 		AND revoked_at IS NULL AND kind IN (`+marks+`)`, args...)
 }
 
-// TouchToken records the token's use at at unless the stored use is at or
-// after staleBefore.
+// TouchToken records the token's use at at unless the stored use is after
+// staleBefore.
 func (s *Store) TouchToken(ctx context.Context, id int64, at, staleBefore time.Time) error {
 	return s.exec(ctx, false, `UPDATE tokens SET last_used_at = ? WHERE id = ?
-		AND (last_used_at IS NULL OR last_used_at < ?)`, micros(at), id, micros(staleBefore))
+		AND (last_used_at IS NULL OR last_used_at <= ?)`, micros(at), id, micros(staleBefore))
 }
 
 // liveLogin selects the valid login tokens of user ?, created after ? and

@@ -133,6 +133,10 @@ var sessionTests = []test{
 		noErr(t, call, s.TouchToken(t.Context(), tok.ID, at(0).In(elsewhere), at(-time.Minute)))
 		tok.LastUsedAt = at(0)
 		checkTokens(t, s, call, tok)
+		call = "TouchToken(at(1m), stale before at(0), the recorded use)"
+		noErr(t, call, s.TouchToken(t.Context(), tok.ID, at(time.Minute), at(0)))
+		tok.LastUsedAt = at(time.Minute)
+		checkTokens(t, s, call, tok)
 	}},
 	{"TouchTokenOfANeverUsedToken", func(t *testing.T, s account.Store) {
 		u := createUser(t, s, newUser(1))
