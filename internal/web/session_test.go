@@ -177,7 +177,6 @@ func TestRevokeOneSession(t *testing.T) {
 	wantStatus(t, "the current token after", e.do("GET", "/api/v2/profile/", nil, ada), 401, "authentication_failed")
 }
 
-
 func TestRevokeOtherSessions(t *testing.T) {
 	e := newEnv(t)
 	ada := e.register("ada@example.com", testPassword)
