@@ -41,6 +41,8 @@ type config struct {
 	ResetTokenTTL      time.Duration
 	ResetEmailsPerHour int
 	KeepAPIKeysOnReset bool
+	TokenIdleTTL       time.Duration // 0: login tokens never end for want of use
+	TokenMaxTTL        time.Duration // 0: login tokens have no absolute end
 	NotifyUnknown      bool
 	DeleteGrace        time.Duration
 	MailRetention      time.Duration
@@ -101,6 +103,8 @@ func settings() []setting {
 		{"reset-emails-per-hour", "ACCOUNTD_RESET_EMAILS_PER_HOUR", "3", "per-address cap on reset emails", intSetting(func(c *config) *int { return &c.ResetEmailsPerHour })},
 		{"reset-notify-unknown", "ACCOUNTD_RESET_NOTIFY_UNKNOWN", "false", "email an address without an account that someone asked to reset its password (same hourly cap)", boolSetting(func(c *config) *bool { return &c.NotifyUnknown })},
 		{"keep-api-keys-on-reset", "ACCOUNTD_KEEP_API_KEYS_ON_RESET", "false", "keep API keys valid when a password is reset", boolSetting(func(c *config) *bool { return &c.KeepAPIKeysOnReset })},
+		{"token-idle-ttl", "ACCOUNTD_TOKEN_IDLE_TTL", "14d", "a login token not used for this long stops working (14d, 12h; 0: never)", lifetimeSetting(func(c *config) *time.Duration { return &c.TokenIdleTTL })},
+		{"token-max-ttl", "ACCOUNTD_TOKEN_MAX_TTL", "30d", "a login token stops working this long after sign-in (30d, 720h; 0: never); API keys never expire", lifetimeSetting(func(c *config) *time.Duration { return &c.TokenMaxTTL })},
 		{"password-min-length", "ACCOUNTD_PASSWORD_MIN_LENGTH", "8", "the shortest password accepted (at most 256)", intSetting(func(c *config) *int { return &c.PasswordMinLength })},
 		{"breached-check", "ACCOUNTD_BREACHED_CHECK", "false", "refuse passwords found in a breached-password corpus (k-anonymity range protocol)", boolSetting(func(c *config) *bool { return &c.BreachedCheck })},
 		{"breached-url", "ACCOUNTD_BREACHED_URL", "https://api.pwnedpasswords.com/range/", "the range endpoint of the breached-password check", str(func(c *config) *string { return &c.BreachedURL })},
@@ -149,6 +153,36 @@ func durationSetting(p func(*config) *time.Duration) func(*config, string) error
 		*p(c) = d
 		return nil
 	}
+}
+
+// lifetimeSetting reads a lifetime: whole days ("14d"), a Go duration
+// ("36h"), or 0 for none.
+func lifetimeSetting(p func(*config) *time.Duration) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := parseLifetime(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a lifetime such as 14d or 36h, or 0 for none", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+// parseLifetime parses what lifetimeSetting reads.
+func parseLifetime(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		// 100,000 days keeps n*24h far from overflowing a Duration.
+		if err != nil || n < 0 || n > 100_000 || strings.HasPrefix(days, "+") {
+			return 0, errors.New("not a number of days")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errors.New("not a duration")
+	}
+	return d, nil
 }
 
 func boolSetting(p func(*config) *bool) func(*config, string) error {

@@ -135,6 +135,8 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		Breached:             breached,
 		DashboardURL:         cfg.DashboardURL,
 		ResetTokenTTL:        cfg.ResetTokenTTL,
+		TokenIdleTTL:         cfg.TokenIdleTTL,
+		TokenMaxTTL:          cfg.TokenMaxTTL,
 		ResetEmailsPerHour:   cfg.ResetEmailsPerHour,
 		KeepAPIKeysOnReset:   cfg.KeepAPIKeysOnReset,
 		NotifyUnknownAddress: cfg.NotifyUnknown,

@@ -50,16 +50,19 @@ type rules struct {
 
 var rulesClient = account.Client{IP: "192.0.2.1", UserAgent: "rules-test"}
 
-func newRules(t *testing.T) *rules {
+func newRules(t *testing.T, opts ...func(*account.Config, *account.Store)) *rules {
 	t.Helper()
 	clk := &rulesClock{t: time.Date(2026, 11, 27, 13, 58, 10, 246406000, time.UTC)}
-	st := testdb.SQLiteStore(t)
+	var st account.Store = testdb.SQLiteStore(t)
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
-	svc := account.NewService(st, hasher, account.Config{DashboardURL: "https://dash.example.com",
+	cfg := account.Config{DashboardURL: "https://dash.example.com",
 		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 100, MailDomain: "example.com",
 		Policy: password.DefaultPolicy(), Limiter: ratelimit.Budget{Limiter: ratelimit.NewMemory(clk.Now)},
-		Secrets: secretbox.NewRandom()},
-		clk.Now, nil)
+		Secrets: secretbox.NewRandom()}
+	for _, o := range opts {
+		o(&cfg, &st)
+	}
+	svc := account.NewService(st, hasher, cfg, clk.Now, nil)
 	return &rules{t: t, ctx: context.Background(), svc: svc, store: st, clock: clk}
 }
 

@@ -18,6 +18,12 @@ type Config struct {
 	DashboardURL string
 	// ResetTokenTTL is how long a reset link works.
 	ResetTokenTTL time.Duration
+	// TokenIdleTTL ends a login token not used for this long; 0: never
+	// (SPEC §4.10; main's default is 14 days).
+	TokenIdleTTL time.Duration
+	// TokenMaxTTL ends a login token this long after it was issued; 0:
+	// never (main's default is 30 days). API keys never expire.
+	TokenMaxTTL time.Duration
 	// ResetEmailsPerHour caps reset emails per address (silently).
 	ResetEmailsPerHour int
 	// KeepAPIKeysOnReset keeps API keys valid when a password is reset.
@@ -180,16 +186,6 @@ func (s *Service) bestEffortEvent(ctx context.Context, typ string, userID int64,
 	if err := s.event(ctx, s.store, typ, userID, email, c, detail); err != nil && s.cfg.OnAuditError != nil {
 		s.cfg.OnAuditError(ctx, typ, err)
 	}
-}
-
-// issueToken creates a login token for the user and returns its value.
-func (s *Service) issueToken(ctx context.Context, st Store, userID int64, kind TokenKind, label string) (string, Token, error) {
-	raw := NewToken()
-	t := Token{UserID: userID, Kind: kind, Hash: HashSecret(raw), Label: label, CreatedAt: s.clock()}
-	if err := st.CreateToken(ctx, &t); err != nil {
-		return "", Token{}, err
-	}
-	return raw, t, nil
 }
 
 // checkPassword applies the password rules, reporting failures on field.

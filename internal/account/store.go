@@ -45,6 +45,18 @@ type Store interface {
 	// RevokeTokens revokes every valid token of the user of the given kinds
 	// except the one with id keep (0 keeps none).
 	RevokeTokens(ctx context.Context, userID, keep int64, kinds []TokenKind, t time.Time) error
+	// TouchToken records at as the token's last use unless the stored one
+	// is after staleBefore, so that concurrent requests write once.
+	TouchToken(ctx context.Context, id int64, at, staleBefore time.Time) error
+	// LoginTokens lists the user's valid login tokens, newest first, created
+	// after createdAfter and last used (or, never used, created) after
+	// usedAfter, a zero time being no bound; it counts all that match.
+	LoginTokens(ctx context.Context, userID int64, createdAfter, usedAfter time.Time, offset, limit int) ([]Token, int, error)
+	// LoginToken returns a valid login token of the user; ErrNotFound otherwise.
+	LoginToken(ctx context.Context, userID, id int64) (Token, error)
+	// RevokeOldLoginTokens revokes the user's valid login tokens but the
+	// newest keep, and returns how many it revoked.
+	RevokeOldLoginTokens(ctx context.Context, userID int64, keep int, t time.Time) (int, error)
 
 	CreateResetToken(ctx context.Context, r *ResetToken) error
 	ResetTokenByHash(ctx context.Context, hash []byte) (ResetToken, error)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -58,6 +59,14 @@ type Token struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	RevokedAt time.Time // zero while valid
+	// LastUsedAt is the last recorded use, at most a minute behind
+	// (touchEvery); a login token is minted used. Zero for tokens minted
+	// before sessions were recorded.
+	LastUsedAt time.Time
+	// IP and UserAgent are the client that signed in (login tokens only),
+	// for the list of sessions.
+	IP        string
+	UserAgent string
 }
 
 // tokenAlphabet is the character set of tokens (SPEC §1: [a-z0-9]).
@@ -188,7 +197,7 @@ func (s *Service) loginExisting(ctx context.Context, u User, pw string, c Client
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
 			return err
 		}
-		token, _, err = s.issueToken(ctx, tx, u.ID, TokenLogin, "")
+		token, _, err = s.mintLoginToken(ctx, tx, u, c)
 		if err != nil {
 			return err
 		}
@@ -203,10 +212,14 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Token, User, er
 		return Token{}, User{}, ErrInvalidToken
 	}
 	t, err := s.store.TokenByHash(ctx, HashSecret(raw))
-	if isNotFound(err) || err == nil && !t.RevokedAt.IsZero() {
+	now := s.clock()
+	if isNotFound(err) || err == nil && (!t.RevokedAt.IsZero() || s.expired(t, now)) {
 		return Token{}, User{}, ErrInvalidToken
 	}
 	if err != nil {
+		return Token{}, User{}, wrapStore(err)
+	}
+	if err := s.touch(ctx, &t, now); err != nil {
 		return Token{}, User{}, wrapStore(err)
 	}
 	u, err := s.store.UserByID(ctx, t.UserID)
@@ -232,6 +245,184 @@ func (s *Service) Logout(ctx context.Context, t Token, u User, c Client) error {
 			return err
 		}
 		return s.event(ctx, tx, "logout", u.ID, u.Email, c, "")
+	})
+	return wrapStore(err)
+}
+
+// Sessions (SPEC §4.10): a session is a login token as its owner sees it.
+
+const (
+	// MaxLoginTokens is how many live login tokens an account may have;
+	// minting one more revokes the oldest.
+	MaxLoginTokens = 100
+	// touchEvery is how often a token's use is written: a token used many
+	// times a minute costs one write a minute, not one per request.
+	touchEvery = time.Minute
+)
+
+// Two-factor states of a session.
+const (
+	TwoFactorPending  = "pending"
+	TwoFactorVerified = "verified"
+)
+
+var errSessionNotFound = &Error{Kind: KindNotFound, Code: "not_found", Message: "Not found."}
+
+// Session is a live login token with what its owner is shown about it.
+type Session struct {
+	Token
+	// ExpiresAt is when the token ends unless used again; zero: never.
+	ExpiresAt time.Time
+	// TwoFactor is TwoFactorPending or TwoFactorVerified.
+	TwoFactor string
+	// Current is whether this is the token of the request.
+	Current bool
+}
+
+// twoFactorState is the 2FA state of a login token. No token is pending
+// before two-factor authentication exists: the 2FA work (SPEC §4.9) makes
+// this read the token's state, and admit refuse pending tokens.
+func twoFactorState(Token) string { return TwoFactorVerified }
+
+// mintLoginToken is the one function that issues login tokens: login,
+// register of an existing account, reset complete and activation complete
+// call it inside their transactions, so that expiry, the client of the
+// sign-in, the cap per account (and the 2FA state, when it comes) cannot
+// be forgotten by any path. The oldest live tokens beyond MaxLoginTokens-1
+// are revoked first, in the same transaction; the user is locked so that
+// concurrent sign-ins cannot pass the cap together.
+func (s *Service) mintLoginToken(ctx context.Context, tx Store, u User, c Client) (string, Token, error) {
+	now := s.clock()
+	if err := tx.LockUser(ctx, u.ID); err != nil {
+		return "", Token{}, err
+	}
+	n, err := tx.RevokeOldLoginTokens(ctx, u.ID, MaxLoginTokens-1, now)
+	if err != nil {
+		return "", Token{}, err
+	}
+	if n > 0 {
+		if err := s.event(ctx, tx, "session_revoked", u.ID, u.Email, c, "oldest, over the cap"); err != nil {
+			return "", Token{}, err
+		}
+	}
+	raw := NewToken()
+	t := Token{UserID: u.ID, Kind: TokenLogin, Hash: HashSecret(raw), CreatedAt: now, LastUsedAt: now,
+		IP: c.IP, UserAgent: truncate(c.UserAgent, 512)}
+	if err := tx.CreateToken(ctx, &t); err != nil {
+		return "", Token{}, err
+	}
+	return raw, t, nil
+}
+
+// lastUse is when the token was last used, or issued if never recorded.
+func lastUse(t Token) time.Time {
+	if t.LastUsedAt.IsZero() {
+		return t.CreatedAt
+	}
+	return t.LastUsedAt
+}
+
+// expiresAt is when a login token ends: the earlier of its idle and
+// absolute ends, each off when its setting is 0. Zero: never (API keys).
+func (s *Service) expiresAt(t Token) time.Time {
+	if t.Kind != TokenLogin {
+		return time.Time{}
+	}
+	var end time.Time
+	if s.cfg.TokenIdleTTL > 0 {
+		end = lastUse(t).Add(s.cfg.TokenIdleTTL)
+	}
+	if s.cfg.TokenMaxTTL > 0 {
+		if abs := t.CreatedAt.Add(s.cfg.TokenMaxTTL); end.IsZero() || abs.Before(end) {
+			end = abs
+		}
+	}
+	return end
+}
+
+// expired reports whether t has ended at now.
+func (s *Service) expired(t Token, now time.Time) bool {
+	end := s.expiresAt(t)
+	return !end.IsZero() && !now.Before(end)
+}
+
+// touch records the use of t at now, unless its recorded use is less than
+// touchEvery old: then there is nothing to write. The store's condition
+// makes concurrent requests of one token write once.
+func (s *Service) touch(ctx context.Context, t *Token, now time.Time) error {
+	if now.Sub(lastUse(*t)) < touchEvery {
+		return nil
+	}
+	if err := s.store.TouchToken(ctx, t.ID, now, now.Add(-touchEvery)); err != nil {
+		return err
+	}
+	t.LastUsedAt = now
+	return nil
+}
+
+// liveBounds are the creation and use times after which a login token is
+// still live at now (zero: no bound), for the store's list.
+func (s *Service) liveBounds(now time.Time) (createdAfter, usedAfter time.Time) {
+	if s.cfg.TokenMaxTTL > 0 {
+		createdAfter = now.Add(-s.cfg.TokenMaxTTL)
+	}
+	if s.cfg.TokenIdleTTL > 0 {
+		usedAfter = now.Add(-s.cfg.TokenIdleTTL)
+	}
+	return createdAfter, usedAfter
+}
+
+// Sessions lists the live login tokens of the token's account, newest
+// first, a page at a time, and counts them. Only a login token may.
+func (s *Service) Sessions(ctx context.Context, current Token, offset, limit int) ([]Session, int, error) {
+	if err := LoginTokenOnly.Permit(current); err != nil {
+		return nil, 0, err
+	}
+	createdAfter, usedAfter := s.liveBounds(s.clock())
+	toks, n, err := s.store.LoginTokens(ctx, current.UserID, createdAfter, usedAfter, offset, limit)
+	if err != nil {
+		return nil, 0, wrapStore(err)
+	}
+	out := make([]Session, 0, len(toks))
+	for _, t := range toks {
+		out = append(out, Session{Token: t, ExpiresAt: s.expiresAt(t), TwoFactor: twoFactorState(t),
+			Current: t.ID == current.ID})
+	}
+	return out, n, nil
+}
+
+// RevokeSession revokes one login token of the account (the current one
+// too: that is a logout). Another account's token, or an API key, is not
+// found.
+func (s *Service) RevokeSession(ctx context.Context, current Token, u User, id int64, c Client) error {
+	if err := LoginTokenOnly.Permit(current); err != nil {
+		return err
+	}
+	if _, err := s.store.LoginToken(ctx, u.ID, id); isNotFound(err) {
+		return errSessionNotFound
+	} else if err != nil {
+		return wrapStore(err)
+	}
+	err := s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.RevokeToken(ctx, id, s.clock()); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "session_revoked", u.ID, u.Email, c, fmt.Sprintf("session %d", id))
+	})
+	return wrapStore(err)
+}
+
+// RevokeOtherSessions revokes every login token of the account but the
+// current one. API keys stay: they are not sessions.
+func (s *Service) RevokeOtherSessions(ctx context.Context, current Token, u User, c Client) error {
+	if err := LoginTokenOnly.Permit(current); err != nil {
+		return err
+	}
+	err := s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.RevokeTokens(ctx, u.ID, current.ID, []TokenKind{TokenLogin}, s.clock()); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, "sessions_revoked", u.ID, u.Email, c, "all but the current one")
 	})
 	return wrapStore(err)
 }

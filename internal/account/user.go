@@ -170,7 +170,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 		if err := tx.CreateUser(ctx, &u); err != nil {
 			return err
 		}
-		if token, _, err = s.issueToken(ctx, tx, u.ID, TokenLogin, ""); err != nil {
+		if token, _, err = s.mintLoginToken(ctx, tx, u, c); err != nil {
 			return err
 		}
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {

@@ -9,27 +9,30 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-const tokenColumns = `id, user_id, kind, hash, label, prefix, created_at, updated_at, revoked_at`
+const tokenColumns = `id, user_id, kind, hash, label, prefix, created_at, updated_at, revoked_at,
+	last_used_at, ip, user_agent`
 
 func scanToken(row interface{ Scan(...any) error }) (account.Token, error) {
 	var t account.Token
 	var kind string
-	var created, updated, revoked pgtype.Timestamptz
-	err := row.Scan(&t.ID, &t.UserID, &kind, &t.Hash, &t.Label, &t.Prefix, &created, &updated, &revoked)
+	var created, updated, revoked, used pgtype.Timestamptz
+	err := row.Scan(&t.ID, &t.UserID, &kind, &t.Hash, &t.Label, &t.Prefix, &created, &updated, &revoked,
+		&used, &t.IP, &t.UserAgent)
 	if err != nil {
 		return account.Token{}, mapErr(err)
 	}
 	t.Kind, t.CreatedAt, t.RevokedAt = account.TokenKind(kind), fromTstz(created), fromTstz(revoked)
-	t.UpdatedAt = fromTstz(updated)
+	t.UpdatedAt, t.LastUsedAt = fromTstz(updated), fromTstz(used)
 	return t, nil
 }
 
 // CreateToken inserts a token and sets its ID.
 func (s *Store) CreateToken(ctx context.Context, t *account.Token) error {
 	err := s.q.QueryRow(ctx, `INSERT INTO tokens (user_id, kind, hash, label, prefix,
-		created_at, updated_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		created_at, updated_at, revoked_at, last_used_at, ip, user_agent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		t.UserID, string(t.Kind), t.Hash, t.Label, t.Prefix, tstz(t.CreatedAt), tstz(t.UpdatedAt),
-		tstz(t.RevokedAt)).Scan(&t.ID)
+		tstz(t.RevokedAt), tstz(t.LastUsedAt), t.IP, t.UserAgent).Scan(&t.ID)
 	return mapErr(err)
 }
 
@@ -54,4 +57,63 @@ func (s *Store) RevokeTokens(ctx context.Context, userID, keep int64, kinds []ac
 	}
 	return s.exec(ctx, false, `UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND id <> $3
 		AND revoked_at IS NULL AND kind = ANY($4)`, tstz(t), userID, keep, names)
+}
+
+// TouchToken records the token's use at at unless the stored use is after
+// staleBefore.
+func (s *Store) TouchToken(ctx context.Context, id int64, at, staleBefore time.Time) error {
+	return s.exec(ctx, false, `UPDATE tokens SET last_used_at = $1 WHERE id = $2
+		AND (last_used_at IS NULL OR last_used_at <= $3)`, tstz(at), id, tstz(staleBefore))
+}
+
+// liveLogin selects the valid login tokens of user $1, created after $2 and
+// last used after $3 (NULL: no bound).
+const liveLogin = `FROM tokens WHERE user_id = $1 AND kind = 'login' AND revoked_at IS NULL
+	AND ($2::timestamptz IS NULL OR created_at > $2)
+	AND ($3::timestamptz IS NULL OR coalesce(last_used_at, created_at) > $3)`
+
+// LoginTokens lists the user's live login tokens, newest first, and counts
+// them. A negative limit means no limit and a negative offset none.
+func (s *Store) LoginTokens(ctx context.Context, userID int64, createdAfter, usedAfter time.Time, offset, n int) ([]account.Token, int, error) {
+	args := []any{userID, tstz(createdAfter), tstz(usedAfter)}
+	var count int
+	if err := s.q.QueryRow(ctx, `SELECT count(*) `+liveLogin, args...).Scan(&count); err != nil {
+		return nil, 0, mapErr(err)
+	}
+	rows, err := s.q.Query(ctx, `SELECT `+tokenColumns+` `+liveLogin+` ORDER BY id DESC LIMIT $4 OFFSET $5`,
+		append(args, limit(n), max(offset, 0))...)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	defer rows.Close()
+	out := []account.Token{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, mapErr(err)
+	}
+	return out, count, nil
+}
+
+// LoginToken returns a valid login token of the user.
+func (s *Store) LoginToken(ctx context.Context, userID, id int64) (account.Token, error) {
+	return scanToken(s.q.QueryRow(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = $1
+		AND user_id = $2 AND kind = 'login' AND revoked_at IS NULL`, id, userID))
+}
+
+// RevokeOldLoginTokens revokes the user's valid login tokens but the newest
+// keep.
+func (s *Store) RevokeOldLoginTokens(ctx context.Context, userID int64, keep int, t time.Time) (int, error) {
+	tag, err := s.q.Exec(ctx, `UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND kind = 'login'
+		AND revoked_at IS NULL AND id NOT IN (SELECT id FROM tokens WHERE user_id = $2 AND kind = 'login'
+		AND revoked_at IS NULL ORDER BY id DESC LIMIT $3)`, tstz(t), userID, keep)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return int(tag.RowsAffected()), nil
 }

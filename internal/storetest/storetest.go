@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 	}{
 		{"User", userTests},
 		{"Token", tokenTests},
+		{"Session", sessionTests},
 		{"ResetToken", resetTests},
 		{"AccountState", accountStateTests},
 		{"EmailChange", emailChangeTests},

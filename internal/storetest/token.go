@@ -18,6 +18,9 @@ func createToken(t *testing.T, s account.Store, user int64, kind account.TokenKi
 	if kind == account.TokenAPIKey {
 		tok.Prefix = (secret + "____")[:4]
 		tok.UpdatedAt = at(-30 * time.Minute).In(elsewhere)
+	} else {
+		tok.LastUsedAt = tok.CreatedAt
+		tok.IP, tok.UserAgent = "192.0.2.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 "+secret
 	}
 	noErr(t, fmt.Sprintf("CreateToken(%q)", secret), s.CreateToken(t.Context(), &tok))
 	if tok.ID == 0 {
@@ -31,7 +34,7 @@ func tokenByHash(t *testing.T, s account.Store, hash []byte) account.Token {
 	t.Helper()
 	tok, err := s.TokenByHash(t.Context(), hash)
 	noErr(t, fmt.Sprintf("TokenByHash(%x)", hash), err)
-	utc(t, fmt.Sprintf("TokenByHash(%x)", hash), tok.CreatedAt, tok.UpdatedAt, tok.RevokedAt)
+	utc(t, fmt.Sprintf("TokenByHash(%x)", hash), tok.CreatedAt, tok.UpdatedAt, tok.RevokedAt, tok.LastUsedAt)
 	return tok
 }
 
@@ -114,5 +117,116 @@ var tokenTests = []test{
 		u := createUser(t, s, newUser(1))
 		call := fmt.Sprintf("RevokeTokens(%d, keep 0, [login])", u.ID)
 		noErr(t, call, s.RevokeTokens(t.Context(), u.ID, 0, []account.TokenKind{account.TokenLogin}, base))
+	}},
+}
+
+// The sessions of SPEC §4.10: last use, the list of live login tokens, the
+// cap per account.
+var sessionTests = []test{
+	{"TouchTokenWritesOnlyAStaleUse", func(t *testing.T, s account.Store) {
+		u := createUser(t, s, newUser(1))
+		tok := createToken(t, s, u.ID, account.TokenLogin, "a") // used at(-1h)
+		call := "TouchToken(at(0), stale before at(-2h))"
+		noErr(t, call, s.TouchToken(t.Context(), tok.ID, at(0), at(-2*time.Hour)))
+		checkTokens(t, s, call+": the recorded use is newer", tok)
+		call = "TouchToken(at(0), stale before at(-1m))"
+		noErr(t, call, s.TouchToken(t.Context(), tok.ID, at(0).In(elsewhere), at(-time.Minute)))
+		tok.LastUsedAt = at(0)
+		checkTokens(t, s, call, tok)
+		call = "TouchToken(at(1m), stale before at(0), the recorded use)"
+		noErr(t, call, s.TouchToken(t.Context(), tok.ID, at(time.Minute), at(0)))
+		tok.LastUsedAt = at(time.Minute)
+		checkTokens(t, s, call, tok)
+	}},
+	{"TouchTokenOfANeverUsedToken", func(t *testing.T, s account.Store) {
+		u := createUser(t, s, newUser(1))
+		tok := account.Token{UserID: u.ID, Kind: account.TokenLogin, Hash: account.HashSecret("a"), CreatedAt: at(-time.Hour)}
+		noErr(t, "CreateToken", s.CreateToken(t.Context(), &tok))
+		noErr(t, "TouchToken", s.TouchToken(t.Context(), tok.ID, at(0), at(-time.Minute)))
+		tok.LastUsedAt = at(0)
+		checkTokens(t, s, "TouchToken", tok)
+	}},
+	{"LoginTokensNewestFirstLiveOnly", func(t *testing.T, s account.Store) {
+		u, v := createUser(t, s, newUser(1)), createUser(t, s, newUser(2))
+		a := createToken(t, s, u.ID, account.TokenLogin, "a")
+		createToken(t, s, u.ID, account.TokenAPIKey, "key")
+		revoked := createToken(t, s, u.ID, account.TokenLogin, "revoked")
+		noErr(t, "RevokeToken", s.RevokeToken(t.Context(), revoked.ID, base))
+		createToken(t, s, v.ID, account.TokenLogin, "theirs")
+		b := createToken(t, s, u.ID, account.TokenLogin, "b")
+		got, n, err := s.LoginTokens(t.Context(), u.ID, time.Time{}, time.Time{}, 0, 10)
+		noErr(t, "LoginTokens", err)
+		diff(t, "LoginTokens(no bounds)", got, []account.Token{b, a})
+		if n != 2 {
+			t.Errorf("LoginTokens(no bounds) count = %d, want 2", n)
+		}
+		got, n, err = s.LoginTokens(t.Context(), u.ID, time.Time{}, time.Time{}, 1, 1)
+		noErr(t, "LoginTokens(offset 1, limit 1)", err)
+		diff(t, "LoginTokens(offset 1, limit 1) ids", ids(got, func(t account.Token) int64 { return t.ID }), []int64{a.ID})
+		if n != 2 {
+			t.Errorf("LoginTokens(offset 1, limit 1) count = %d, want 2", n)
+		}
+	}},
+	{"LoginTokensBounds", func(t *testing.T, s account.Store) {
+		u := createUser(t, s, newUser(1))
+		old := createToken(t, s, u.ID, account.TokenLogin, "old") // created and used at(-1h)
+		fresh := createToken(t, s, u.ID, account.TokenLogin, "fresh")
+		noErr(t, "TouchToken", s.TouchToken(t.Context(), fresh.ID, at(0), at(-time.Minute)))
+		cases := []struct {
+			name                    string
+			createdAfter, usedAfter time.Time
+			want                    []int64
+		}{
+			{"used after at(-30m)", time.Time{}, at(-30 * time.Minute), []int64{fresh.ID}},
+			{"used after at(-2h)", time.Time{}, at(-2 * time.Hour), []int64{fresh.ID, old.ID}},
+			{"created after at(-30m)", at(-30 * time.Minute), time.Time{}, []int64{}},
+			{"created after at(-2h)", at(-2 * time.Hour), time.Time{}, []int64{fresh.ID, old.ID}},
+		}
+		for _, c := range cases {
+			got, n, err := s.LoginTokens(t.Context(), u.ID, c.createdAfter, c.usedAfter, 0, -1)
+			noErr(t, "LoginTokens("+c.name+")", err)
+			diff(t, "LoginTokens("+c.name+") ids", ids(got, func(t account.Token) int64 { return t.ID }), c.want)
+			if n != len(c.want) {
+				t.Errorf("LoginTokens(%s) count = %d, want %d", c.name, n, len(c.want))
+			}
+		}
+	}},
+	{"LoginTokenOfTheUserOnly", func(t *testing.T, s account.Store) {
+		u, v := createUser(t, s, newUser(1)), createUser(t, s, newUser(2))
+		mine := createToken(t, s, u.ID, account.TokenLogin, "mine")
+		key := createToken(t, s, u.ID, account.TokenAPIKey, "key")
+		theirs := createToken(t, s, v.ID, account.TokenLogin, "theirs")
+		got, err := s.LoginToken(t.Context(), u.ID, mine.ID)
+		noErr(t, "LoginToken(mine)", err)
+		diff(t, "LoginToken(mine)", got, mine)
+		for name, id := range map[string]int64{"an API key": key.ID, "another account's": theirs.ID} {
+			_, err := s.LoginToken(t.Context(), u.ID, id)
+			wantErr(t, "LoginToken("+name+")", err, account.ErrNotFound)
+		}
+		noErr(t, "RevokeToken(mine)", s.RevokeToken(t.Context(), mine.ID, base))
+		_, err = s.LoginToken(t.Context(), u.ID, mine.ID)
+		wantErr(t, "LoginToken(revoked)", err, account.ErrNotFound)
+	}},
+	{"RevokeOldLoginTokensKeepsTheNewest", func(t *testing.T, s account.Store) {
+		u, v := createUser(t, s, newUser(1)), createUser(t, s, newUser(2))
+		var logins []account.Token
+		for _, name := range []string{"1", "2", "3", "4"} {
+			logins = append(logins, createToken(t, s, u.ID, account.TokenLogin, name))
+		}
+		key := createToken(t, s, u.ID, account.TokenAPIKey, "key")
+		theirs := createToken(t, s, v.ID, account.TokenLogin, "theirs")
+		n, err := s.RevokeOldLoginTokens(t.Context(), u.ID, 2, base)
+		noErr(t, "RevokeOldLoginTokens(keep 2)", err)
+		if n != 2 {
+			t.Errorf("RevokeOldLoginTokens(keep 2) = %d, want 2", n)
+		}
+		logins[0].RevokedAt, logins[1].RevokedAt = base, base
+		checkTokens(t, s, "RevokeOldLoginTokens(keep 2)", append(logins, key, theirs)...)
+		n, err = s.RevokeOldLoginTokens(t.Context(), u.ID, 2, at(time.Minute))
+		noErr(t, "RevokeOldLoginTokens(keep 2) again", err)
+		if n != 0 {
+			t.Errorf("RevokeOldLoginTokens(keep 2) again = %d, want 0", n)
+		}
+		checkTokens(t, s, "RevokeOldLoginTokens(keep 2) again", append(logins, key, theirs)...)
 	}},
 }

@@ -68,28 +68,26 @@ func (s *Server) pageURL(r *http.Request, page int) any {
 	return u.String()
 }
 
-func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c caller) error {
+// writePage answers a page of a list (SPEC §1) as DRF's pagination does:
+// fetch returns the results from offset, at most limit, and the count of all.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, fetch func(offset, limit int) ([]map[string]any, int, error)) error {
 	page, size, err := pageParams(r.URL.Query())
 	if err != nil {
 		return err
 	}
 	if page == lastPage {
-		_, count, err := s.svc.APIKeys(r.Context(), c.user, 0, 0)
+		_, count, err := fetch(0, 0)
 		if err != nil {
 			return err
 		}
 		page = max(1, (count+size-1)/size)
 	}
-	keys, count, err := s.svc.APIKeys(r.Context(), c.user, (page-1)*size, size)
+	results, count, err := fetch((page-1)*size, size)
 	if err != nil {
 		return err
 	}
-	if page > 1 && len(keys) == 0 {
+	if page > 1 && len(results) == 0 {
 		return errInvalidPage
-	}
-	results := make([]map[string]any, 0, len(keys))
-	for _, k := range keys {
-		results = append(results, apiKeyJSON(k, account.MaskedKey(k), c.user.Timezone))
 	}
 	var next, prev any
 	if page*size < count {
@@ -100,6 +98,17 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c caller) e
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": count, "next": next, "previous": prev, "results": results})
 	return nil
+}
+
+func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, c caller) error {
+	return s.writePage(w, r, func(offset, limit int) ([]map[string]any, int, error) {
+		keys, count, err := s.svc.APIKeys(r.Context(), c.user, offset, limit)
+		results := make([]map[string]any, 0, len(keys))
+		for _, k := range keys {
+			results = append(results, apiKeyJSON(k, account.MaskedKey(k), c.user.Timezone))
+		}
+		return results, count, err
+	})
 }
 
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, c caller) error {

@@ -35,6 +35,9 @@ func (s *Server) apiRoutes() []route {
 		{"/api/v2/apikey/", on{"GET": s.listAPIKeys, "POST": s.createAPIKey}, loginToken, noLimit, noCaptcha},
 		{"/api/v2/apikey/{id}/", on{"GET": s.getAPIKey, "PATCH": s.updateAPIKey, "DELETE": s.deleteAPIKey},
 			loginToken, noLimit, noCaptcha},
+		{"/api/v2/sessions/", on{"GET": s.listSessions}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/sessions/revoke_others/", on{"POST": s.revokeOtherSessions}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/sessions/{id}/", on{"DELETE": s.deleteSession}, loginToken, noLimit, noCaptcha},
 	}
 }
 

@@ -177,6 +177,9 @@ func TestRouteTableMatchesContract(t *testing.T) {
 		"/api/v2/deleteaccount/":          "POST loginToken - captcha",
 		"/api/v2/apikey/":                 "GET,POST loginToken - -",
 		"/api/v2/apikey/{id}/":            "DELETE,GET,PATCH loginToken - -",
+		"/api/v2/sessions/":               "GET loginToken - -",
+		"/api/v2/sessions/revoke_others/": "POST loginToken - -",
+		"/api/v2/sessions/{id}/":          "DELETE loginToken - -",
 	}
 	got := map[string]string{}
 	for _, rt := range web.APIRoutes() {
