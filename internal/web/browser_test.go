@@ -26,8 +26,10 @@ import (
 // The browser tests drive the dashboard pages of SPEC §7 in a real headless
 // Chromium: real clicks and typing, waits on DOM conditions only.
 
-// brTimeout bounds each browser test, browser start included.
-const brTimeout = 20 * time.Second
+// brTimeout bounds each browser test, browser start included. It is a
+// safety net against a hung browser, not a speed requirement: under -race on
+// two busy cores a start alone took over 20 s.
+const brTimeout = 90 * time.Second
 
 // brNewPassword passes every password rule and differs from testPassword.
 const brNewPassword = "Battery-Staple-5501"
