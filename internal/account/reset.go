@@ -218,7 +218,7 @@ func (s *Service) resetMail(ctx context.Context, tx Store, u User, m Mail, now t
 		"cancel_link": s.cfg.DashboardURL + "/resetpassword/" + raw + "/cancel/",
 		"expires_at":  formatMailTime(rt.ExpiresAt),
 	}
-	for _, k := range []string{"ip", "user_agent", "requested_at"} {
+	for _, k := range []string{"ip", "user_agent", "requested_at", "issued_by"} {
 		data[k] = m.Data[k]
 	}
 	if data["requested_at"] == "" {
