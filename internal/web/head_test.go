@@ -103,3 +103,17 @@ func TestFavicon(t *testing.T) {
 		}
 	}
 }
+
+// TestDonePageLinksTheApp: after a reset the user is told to sign in; the
+// page links ACCOUNTD_APP_URL when it is set, and nothing otherwise.
+func TestDonePageLinksTheApp(t *testing.T) {
+	with := newEnv(t, func(o *envOptions) { o.Web.AppURL = "https://app.example.com/" })
+	if body := string(with.request("GET", "/resetpassword/done/", "", nil).Body); !strings.Contains(body, `href="https://app.example.com/"`) ||
+		!strings.Contains(body, "Go to the app") {
+		t.Errorf("done page with an app URL does not link it:\n%s", body)
+	}
+	without := newEnv(t)
+	if body := string(without.request("GET", "/resetpassword/done/", "", nil).Body); strings.Contains(body, "Go to the app") {
+		t.Errorf("done page without an app URL has a link to the app:\n%s", body)
+	}
+}
