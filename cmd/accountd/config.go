@@ -28,6 +28,7 @@ type config struct {
 	DatabaseURL        string
 	RedisURL           string
 	DashboardURL       string
+	AppURL             string
 	SMTPURL            string
 	MailFrom           string
 	MailTemplates      string
@@ -85,6 +86,7 @@ func settings() []setting {
 		{"database-url", "ACCOUNTD_DATABASE_URL", "accountd.db", "postgres://… for PostgreSQL, else a SQLite file path", str(func(c *config) *string { return &c.DatabaseURL })},
 		{"redis-url", "ACCOUNTD_REDIS_URL", "", "redis://… to share rate limits between nodes", str(func(c *config) *string { return &c.RedisURL })},
 		{"dashboard-url", "ACCOUNTD_DASHBOARD_URL", "", "base of the links in emails (https; in development the public address)", str(func(c *config) *string { return &c.DashboardURL })},
+		{"app-url", "ACCOUNTD_APP_URL", "", "the application's address: the page after a reset links it (\"Go to the app\")", str(func(c *config) *string { return &c.AppURL })},
 		{"smtp-url", "ACCOUNTD_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS required, except to a loopback host or with ?tls=none: clear text, with a warning) or smtps://… (implicit TLS)", str(func(c *config) *string { return &c.SMTPURL })},
 		{"mail-from", "ACCOUNTD_MAIL_FROM", "", "the From address of emails [noreply@ the dashboard host]", str(func(c *config) *string { return &c.MailFrom })},
 		{"mail-templates", "ACCOUNTD_MAIL_TEMPLATES", "", "directory whose templates override the embedded ones", str(func(c *config) *string { return &c.MailTemplates })},

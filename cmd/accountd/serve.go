@@ -304,6 +304,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		PageCaptcha: web.PageCaptchaFor(cfg.CaptchaProvider, cfg.CaptchaSiteKey),
 		// Development mode listens on loopback; it answers loopback names only.
 		LoopbackHostsOnly: cfg.Dev,
+		Dev:               cfg.Dev,
+		AdminURL:          adminURL(cfg.AdminAddr),
+		AppURL:            cfg.AppURL,
 	})
 	return a.listen(ctx, handler, stdout)
 }
@@ -480,4 +483,16 @@ func (a *app) adminHandler() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// adminURL is the admin listener's base URL for the development index page:
+// "" when it is off; a listener on all interfaces is linked on loopback.
+func adminURL(addr string) string {
+	if addr == "" || addr == "off" {
+		return ""
+	}
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	return "http://" + addr
 }

@@ -17,7 +17,10 @@ func (s *Service) ResetLink(ctx context.Context, email string, send bool) (strin
 		return "", wrapStore(err)
 	}
 	c := Client{IP: "operator", UserAgent: "accountd reset-link"}
-	m := s.newMail(MailResetRequest, u.Email, c, map[string]string{"ip": c.IP, "user_agent": c.UserAgent})
+	// issued_by tells the templates the user did not ask: the email must not
+	// say "if you did not ask for this" as if they had.
+	m := s.newMail(MailResetRequest, u.Email, c, map[string]string{"ip": c.IP, "user_agent": c.UserAgent,
+		"issued_by": "operator"})
 	err = s.store.InTx(ctx, func(tx Store) error {
 		var err error
 		if *m, err = s.resetMail(ctx, tx, u, *m, s.clock()); err != nil {

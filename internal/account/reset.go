@@ -221,7 +221,7 @@ func (s *Service) resetMail(ctx context.Context, tx Store, u User, m Mail, now t
 		// For the audit events of its delivery (RecordDeliveries).
 		"user_id": strconv.FormatInt(u.ID, 10),
 	}
-	for _, k := range []string{"ip", "user_agent", "requested_at"} {
+	for _, k := range []string{"ip", "user_agent", "requested_at", "issued_by"} {
 		data[k] = m.Data[k]
 	}
 	if data["requested_at"] == "" {
@@ -365,9 +365,19 @@ func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (
 	if len(fields) > 0 {
 		return "", InvalidFields(fields)
 	}
-	hash, err := s.hash(ctx, byIP(c), pw)
+	// Only the stored hash can tell a reused password: verify it in the
+	// same slot as the new hash (hashNew).
+	hash, same, err := s.hashNew(ctx, byIP(c), pw, u.PasswordHash)
 	if err != nil {
 		return "", err
+	}
+	if same {
+		// A concurrent complete may have set this very password since the
+		// token was read: then the used token is the reason, not the password.
+		if _, _, reason, err := s.usableReset(ctx, s.store, raw); err != nil {
+			return "", s.rejectReset(ctx, u, reason, err, c)
+		}
+		return "", errPasswordUnchanged("password")
 	}
 	kinds := []TokenKind{TokenLogin, TokenAPIKey}
 	if s.cfg.KeepAPIKeysOnReset {

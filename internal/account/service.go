@@ -245,6 +245,32 @@ func (s *Service) hash(ctx context.Context, who asker, pw string) (h string, err
 	return h, nil
 }
 
+// errPasswordUnchanged refuses a new password equal to the current one.
+func errPasswordUnchanged(field string) error {
+	return InvalidFields([]FieldError{{Field: field, Code: "password_unchanged",
+		Message: "The new password must differ from the current one."}})
+}
+
+// hashNew hashes pw for an account whose current hash is current, refusing
+// (same true) a pw that current already verifies. The check and the hash
+// share one hashing slot, so it costs one more verify, not one more wait.
+func (s *Service) hashNew(ctx context.Context, who asker, pw, current string) (h string, same bool, err error) {
+	werr := s.hashing(ctx, who, func() {
+		if ok, _, verr := s.hasher.Verify(pw, current); verr == nil && ok {
+			same = true
+			return
+		}
+		h, err = s.hasher.Hash(pw)
+	})
+	if werr != nil {
+		return "", false, werr
+	}
+	if err != nil {
+		return "", false, Unavailable(err)
+	}
+	return h, same, nil
+}
+
 // verify checks a password against a stored hash for who asks.
 func (s *Service) verify(ctx context.Context, who asker, pw, encoded string) (ok, rehash bool, err error) {
 	if werr := s.hashing(ctx, who, func() { ok, rehash, err = s.hasher.Verify(pw, encoded) }); werr != nil {

@@ -12,6 +12,8 @@ import (
 	"golang.org/x/net/idna"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/accountd/accountd/internal/password"
 )
 
 // User is one account.
@@ -199,6 +201,12 @@ func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, 
 	}
 	if err := s.checkCurrentPassword(ctx, u, current, c); err != nil {
 		return err
+	}
+	// After the current password (which proves who asks), before the
+	// rules: the same password needs no other reason. The current one was
+	// just verified, so comparing the normalised strings costs no hash.
+	if password.Normalize(current) == password.Normalize(next) {
+		return errPasswordUnchanged("new_password")
 	}
 	if f := s.checkPassword(ctx, "new_password", next, u.Email); len(f) > 0 {
 		return InvalidFields(f)

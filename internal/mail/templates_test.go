@@ -391,3 +391,35 @@ func TestTemplatesMatchMailKinds(t *testing.T) {
 		t.Errorf("the kinds these tests render = %q, want the declared templates %q", kinds, got)
 	}
 }
+
+// TestRenderOperatorResetLink: a link an operator emailed (accountd
+// reset-link -send) says an administrator sent it, and never "if you did not
+// ask for this" as if the user had asked.
+func TestRenderOperatorResetLink(t *testing.T) {
+	tmpl := loadTemplates(t, "")
+	data := sampleData("reset_link")
+	data["issued_by"], data["ip"], data["user_agent"] = "operator", "operator", "accountd reset-link"
+	said := map[string]string{"en": "An administrator sent you a link", "de": "ein Administrator hat Ihnen einen Link geschickt"}
+	for _, locale := range shippedLocales {
+		r, err := tmpl.Render("reset_link", locale, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, goldenName("reset_link_operator", locale, "txt"), r.Text)
+		checkGolden(t, goldenName("reset_link_operator", locale, "html"), r.HTML)
+		for _, body := range []string{r.Text, r.HTML} {
+			flat := strings.Join(strings.Fields(body), " ")
+			if !strings.Contains(flat, said[locale]) {
+				t.Errorf("%s operator reset mail does not say %q:\n%s", locale, said[locale], body)
+			}
+			for _, bad := range []string{"did not ask", "nicht angefordert", "accountd reset-link", "Someone asked", "jemand hat"} {
+				if strings.Contains(flat, bad) {
+					t.Errorf("%s operator reset mail says %q:\n%s", locale, bad, body)
+				}
+			}
+			if !strings.Contains(body, data["link"]) || !strings.Contains(body, data["cancel_link"]) {
+				t.Errorf("%s operator reset mail lacks its links", locale)
+			}
+		}
+	}
+}

@@ -719,9 +719,9 @@ func TestMethodNotAllowed(t *testing.T) {
 	}{
 		{"PUT", "/api/v2/register/", []string{"POST"}},
 		{"GET", "/api/v2/login", []string{"POST"}},
-		{"DELETE", "/api/v2/logout/", []string{"GET", "POST"}},
-		{"POST", "/api/v2/profile/", []string{"GET", "PATCH"}},
-		{"DELETE", "/api/v2/profile", []string{"GET", "PATCH"}},
+		{"DELETE", "/api/v2/logout/", []string{"GET", "HEAD", "POST"}},
+		{"POST", "/api/v2/profile/", []string{"GET", "HEAD", "PATCH"}},
+		{"DELETE", "/api/v2/profile", []string{"GET", "HEAD", "PATCH"}},
 		{"GET", "/api/v2/changepassword/", []string{"POST"}},
 		{"GET", "/api/v2/resetpassword/", []string{"POST"}},
 	} {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -112,5 +113,29 @@ func fieldBody(fields []account.FieldError) map[string][]fieldMessage {
 
 // notFound answers every path that has no route.
 func (s *Server) notFound() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.writeError(w, r, errNotFound) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Dev && r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			s.renderPage(w, r, resetTemplates, "index.html", s.cfg)
+			return
+		}
+		// A browser that opened a wrong address gets a page, not JSON;
+		// API clients (Accept: application/json, or none) keep the JSON.
+		if acceptsHTML(r) {
+			s.renderPageStatus(w, r, resetTemplates, "notfound.html", nil, http.StatusNotFound)
+			return
+		}
+		s.writeError(w, r, errNotFound)
+	})
+}
+
+// acceptsHTML reports whether the client names text/html in Accept, as
+// browsers do when they navigate; "*/*" alone is an API client's.
+func acceptsHTML(r *http.Request) bool {
+	for _, part := range strings.Split(strings.Join(r.Header.Values("Accept"), ","), ",") {
+		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		if strings.EqualFold(mt, "text/html") {
+			return true
+		}
+	}
+	return false
 }

@@ -11,7 +11,10 @@ import (
 var staticFS embed.FS
 
 var resetTemplates = template.Must(template.ParseFS(pageFS, "pages/layout.html", "pages/reset_*.html",
-	"pages/account_*.html"))
+	"pages/account_*.html", "pages/index.html", "pages/notfound.html"))
+
+//go:embed favicon.ico
+var faviconICO []byte
 
 // pageRoutes registers the dashboard pages of SPEC §7 and their assets.
 func (s *Server) pageRoutes(mux *http.ServeMux) {
@@ -24,6 +27,13 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	s.handle(mux, "/resetpassword/{token}/cancel/", methods{"GET": s.page("reset_cancel.html", tokenPage)})
 	s.handle(mux, "/changeemail/{token}/confirm/", methods{"GET": s.page("account_changeemail.html", tokenPage)})
 	s.handle(mux, "/activation/{token}/confirm/", methods{"GET": s.page("account_activation.html", tokenPage)})
+	// Browsers ask for /favicon.ico on any page without an icon link (the
+	// JSON answers, the 404s); the pages link /static/favicon.svg.
+	s.handle(mux, "/favicon.ico", methods{"GET": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/x-icon")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		_, _ = w.Write(faviconICO)
+	})})
 	static := http.FileServerFS(staticFS)
 	s.handle(mux, "/static/{file}", methods{"GET": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -36,6 +46,7 @@ type pageData struct {
 	Token     string
 	MinLength int
 	Captcha   PageCaptcha
+	AppURL    string // the done page's "Go to the app" link, when set
 }
 
 // tokenPage takes the token of the path when it has the form of one; the
@@ -59,7 +70,7 @@ func isLowerHex(s string) bool {
 // page serves one dashboard page.
 func (s *Server) page(name string, fill func(*http.Request, *pageData)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := &pageData{MinLength: s.cfg.MinPasswordLength, Captcha: s.cfg.PageCaptcha}
+		d := &pageData{MinLength: s.cfg.MinPasswordLength, Captcha: s.cfg.PageCaptcha, AppURL: s.cfg.AppURL}
 		if fill != nil {
 			fill(r, d)
 		}
@@ -70,6 +81,11 @@ func (s *Server) page(name string, fill func(*http.Request, *pageData)) http.Han
 // renderPage renders an HTML page with the headers of SPEC §7: no referrer
 // (the path may hold a token), no caching, a strict CSP, no framing.
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, t *template.Template, name string, data any) {
+	s.renderPageStatus(w, r, t, name, data, http.StatusOK)
+}
+
+// renderPageStatus is renderPage with another status (the 404 page).
+func (s *Server) renderPageStatus(w http.ResponseWriter, r *http.Request, t *template.Template, name string, data any, status int) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		s.writeError(w, r, err)
@@ -80,6 +96,6 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, t *template.
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Content-Security-Policy", s.cfg.PageCaptcha.csp())
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -55,6 +55,16 @@ type Config struct {
 	// loopback address (development mode): a page on another site cannot
 	// then reach the development inbox through DNS rebinding.
 	LoopbackHostsOnly bool
+	// Dev serves an index page at / (development mode) linking the pages,
+	// the development inbox and AdminURL's health check.
+	Dev bool
+	// AdminURL is the admin listener's base URL (http://host:port), linked
+	// from the development index page; "" when that listener is off.
+	AdminURL string
+	// AppURL is the application's address: the reset done page links it
+	// ("Go to the app") so the user has somewhere to sign in; "" links
+	// nothing.
+	AppURL string
 }
 
 // Server holds the handlers' dependencies.
@@ -111,7 +121,14 @@ type methods map[string]http.Handler
 
 // handle registers a path with and without its final "/" (SPEC §1: served
 // identically, never redirected). A method not listed gets 405 with Allow.
+// HEAD is answered as GET wherever GET is routed (uptime checks use it);
+// net/http drops the body of a HEAD response, so the headers are GET's.
 func (s *Server) handle(mux *http.ServeMux, path string, ms methods) {
+	if get, ok := ms[http.MethodGet]; ok {
+		if _, ok := ms[http.MethodHead]; !ok {
+			ms[http.MethodHead] = get
+		}
+	}
 	allowed := make([]string, 0, len(ms))
 	for m := range ms {
 		allowed = append(allowed, m)

@@ -17,6 +17,7 @@ function accountSetup(boxID, attr, formID, submit) {
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     clearErrors(form);
+    if (refuseWithoutCaptcha(form)) return;
     var button = form.querySelector("button");
     button.disabled = true;
     submit(form, secret).then(function (res) {

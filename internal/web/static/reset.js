@@ -63,7 +63,8 @@ function tokenMessage(data) {
   if (errs.some(function (e) { return e.code === "expired"; })) {
     return "This link has expired.";
   }
-  return "This link is not valid: it may have been used or replaced by a newer one.";
+  // A newer link does not void this one; a completed reset or a cancel does.
+  return "This link is not valid: it was already used, cancelled, or the password was changed since it was sent.";
 }
 
 function linkToAsk(id) {
@@ -89,7 +90,36 @@ function loadCaptcha(form) {
   var s = document.createElement("script");
   s.src = box.getAttribute("data-captcha-script");
   s.async = true;
+  // A content blocker or a network failure stops the script: say so now,
+  // since the server can only answer "Invalid captcha." later.
+  box.setAttribute("data-captcha-state", "loading");
+  s.onload = function () { box.setAttribute("data-captcha-state", "loaded"); };
+  s.onerror = function () {
+    box.setAttribute("data-captcha-state", "failed");
+    show("form-error", captchaFailedMessage);
+  };
   document.head.appendChild(s);
+}
+
+var captchaFailedMessage = "The captcha could not load; check your connection or content blocker and reload the page.";
+
+// captchaFailed reports whether the widget is known not to work: its
+// script failed, or it loaded and rendered no response field.
+function captchaFailed(form) {
+  var box = captchaBox(form);
+  if (!box) return false;
+  var state = box.getAttribute("data-captcha-state");
+  if (state === "failed") return true;
+  var field = form.querySelector('[name="' + box.getAttribute("data-captcha-field") + '"]');
+  return state === "loaded" && !field;
+}
+
+// refuseWithoutCaptcha shows the captcha message instead of sending a form
+// the server must refuse.
+function refuseWithoutCaptcha(form) {
+  if (!captchaFailed(form)) return false;
+  show("form-error", captchaFailedMessage);
+  return true;
 }
 
 // captchaResponse is what the provider's widget put in the form, or "".
@@ -114,6 +144,7 @@ function setupAsk(form) {
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     clearErrors(form);
+    if (refuseWithoutCaptcha(form)) return;
     var button = form.querySelector("button");
     button.disabled = true;
     postJSON("/api/v2/resetpassword/", { email: form.email.value, recaptcha: captchaResponse(form) }).then(function (res) {
@@ -121,7 +152,11 @@ function setupAsk(form) {
       resetCaptcha();
       if (res.status === 204) {
         form.hidden = true;
-        show("form-success", document.getElementById("form-success").textContent);
+        var ok = document.getElementById("form-success");
+        show("form-success", ok.textContent);
+        // The focused button is gone with the form: move focus to the
+        // message so keyboard and screen-reader users land on it.
+        ok.focus();
         return;
       }
       show("form-error", res.status === 400 ? showFieldErrors(form, res.data) : genericError(res));
@@ -160,6 +195,7 @@ function setupConfirm(box, form) {
       form.password2.focus();
       return;
     }
+    if (refuseWithoutCaptcha(form)) return;
     var button = form.querySelector("button");
     button.disabled = true;
     postJSON("/api/v2/resetpassword/complete/", {
