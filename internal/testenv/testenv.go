@@ -30,7 +30,7 @@ var (
 	Postgres = Need{"PostgreSQL", "postgres", "set ACCOUNTD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable"}
 	Redis    = Need{"Redis", "redis", "set ACCOUNTD_TEST_REDIS_URL=redis://127.0.0.1:6379/0"}
 	Chromium = Need{"Chromium", "chromium", "apt-get install chromium"}
-	Shell    = Need{"bash, curl, python3 and go on PATH", "shell", "install them (apt-get install bash curl python3)"}
+	Shell    = Need{"the shell tools (bash, curl, python3, go)", "shell", "apt-get install bash curl python3; go on PATH"}
 )
 
 // skipped counts the tests of this test binary skipped per need.
@@ -50,7 +50,7 @@ func Skip(tb testing.TB, n Need, why string) {
 	skipped.Lock()
 	skipped.n[n]++
 	skipped.Unlock()
-	tb.Skipf("%s: skipping (%s to run it)", why, n.Enable)
+	tb.Skipf("%s: skipping; to run it: %s", why, n.Enable)
 }
 
 // Required reports whether ACCOUNTD_TEST_REQUIRE asks for n: "all", or a
@@ -89,7 +89,11 @@ func Summary(pkg string) string {
 	if total == 0 {
 		return ""
 	}
-	return fmt.Sprintf("accountd: %s: %d tests skipped: %s", pkg, total, strings.Join(what, "; "))
+	tests := "tests"
+	if total == 1 {
+		tests = "test"
+	}
+	return fmt.Sprintf("accountd: %s: %d %s skipped: %s", pkg, total, tests, strings.Join(what, "; "))
 }
 
 // summaryOutput is where the summary goes. go test keeps a passing
