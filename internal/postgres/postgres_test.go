@@ -20,6 +20,7 @@ import (
 	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/storetest"
 	"github.com/accountd/accountd/internal/testdb"
+	"github.com/accountd/accountd/internal/testenv"
 )
 
 // TestMain lets up to 8 tests run in parallel unless -test.parallel is
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 	if !given {
 		flag.Set("test.parallel", "8")
 	}
-	os.Exit(m.Run())
+	os.Exit(testenv.Main(m))
 }
 
 // testPoolSize is the pool size of the stores under test.

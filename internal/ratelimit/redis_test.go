@@ -5,10 +5,10 @@ import (
 	"crypto/rand"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/accountd/accountd/internal/testenv"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -20,11 +20,7 @@ func testRedisOptions(tb testing.TB) *redis.Options {
 	tb.Helper()
 	url := os.Getenv("ACCOUNTD_TEST_REDIS_URL")
 	if url == "" {
-		const msg = "ACCOUNTD_TEST_REDIS_URL is not set: skipping Redis tests"
-		if req := os.Getenv("ACCOUNTD_TEST_REQUIRE"); req == "all" || strings.Contains(req, "redis") {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
+		testenv.Skip(tb, testenv.Redis, "ACCOUNTD_TEST_REDIS_URL is not set")
 	}
 	opt, err := redis.ParseURL(url)
 	if err != nil {

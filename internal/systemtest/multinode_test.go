@@ -25,6 +25,7 @@ import (
 
 	"github.com/accountd/accountd/internal/smtptest"
 	"github.com/accountd/accountd/internal/testdb"
+	"github.com/accountd/accountd/internal/testenv"
 )
 
 // mnDashboard is the dashboard URL of every node here.
@@ -81,12 +82,7 @@ func mnRedis(t *testing.T, db int) (string, *redis.Client) {
 	t.Helper()
 	raw := os.Getenv("ACCOUNTD_TEST_REDIS_URL")
 	if raw == "" {
-		const msg = "ACCOUNTD_TEST_REDIS_URL is not set: skipping Redis tests"
-		req := os.Getenv("ACCOUNTD_TEST_REQUIRE")
-		if req == "all" || slices.Contains(strings.FieldsFunc(req, func(r rune) bool { return r == ',' || r == ' ' }), "redis") {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Skip(t, testenv.Redis, "ACCOUNTD_TEST_REDIS_URL is not set")
 	}
 	opt, err := redis.ParseURL(raw)
 	u, uerr := url.Parse(raw)

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/accountd/accountd/internal/testenv"
 )
 
 // PostgresDatabase creates a new, empty database on the server named by
@@ -74,12 +75,7 @@ func adminURL(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("ACCOUNTD_TEST_POSTGRES_URL")
 	if admin == "" {
-		const msg = "ACCOUNTD_TEST_POSTGRES_URL is not set: skipping PostgreSQL tests"
-		if req := os.Getenv("ACCOUNTD_TEST_REQUIRE"); req == "all" || slices.Contains(strings.FieldsFunc(req,
-			func(r rune) bool { return r == ',' || r == ' ' }), "postgres") {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testenv.Skip(t, testenv.Postgres, "ACCOUNTD_TEST_POSTGRES_URL is not set")
 	}
 	return admin
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/accountd/accountd/internal/captcha"
+	"github.com/accountd/accountd/internal/testenv"
 	"github.com/accountd/accountd/internal/web"
 )
 
@@ -48,10 +49,7 @@ func brRequireChromium(t *testing.T) string {
 	if err == nil {
 		return path
 	}
-	if req := os.Getenv("ACCOUNTD_TEST_REQUIRE"); req == "all" || strings.Contains(req, "chromium") {
-		t.Fatalf("chromium not found and ACCOUNTD_TEST_REQUIRE=%q requires it: install it with apt-get install chromium", req)
-	}
-	t.Skip("chromium not found: install it with apt-get install chromium")
+	testenv.Skip(t, testenv.Chromium, "chromium not found")
 	return ""
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/accountd/accountd/internal/ratelimit"
+	"github.com/accountd/accountd/internal/testenv"
 )
 
 // Tests of the password-failure budget and the per-IP keys against the
@@ -36,7 +37,7 @@ func limiterKinds(t *testing.T, test func(t *testing.T, opts func(*envOptions)))
 	t.Run("memory", func(t *testing.T) { test(t, withLimits(nil)) })
 	t.Run("redis", func(t *testing.T) {
 		if os.Getenv("ACCOUNTD_TEST_REDIS_URL") == "" {
-			t.Skip("ACCOUNTD_TEST_REDIS_URL is not set")
+			testenv.Skip(t, testenv.Redis, "ACCOUNTD_TEST_REDIS_URL is not set")
 		}
 		test(t, func(o *envOptions) {
 			withLimits(nil)(o)

@@ -1,0 +1,11 @@
+package ratelimit
+
+import (
+	"os"
+	"testing"
+
+	"github.com/accountd/accountd/internal/testenv"
+)
+
+// TestMain says, after a plain go test, which Redis tests were skipped.
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
