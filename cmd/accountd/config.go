@@ -225,18 +225,18 @@ func (v *settingValue) Set(s string) error {
 	return nil
 }
 
-// secretNames mark the settings whose whole value is a secret: a variable
-// whose name holds one of them is never shown, only "(set)".
-var secretNames = []string{"SECRET", "PASSWORD", "TOKEN"}
-
-// secretSetting reports whether the setting env holds a secret as a whole.
+// secretSetting reports whether the setting env holds a secret as a whole:
+// its name has the word SECRET (ACCOUNTD_SECRET_KEY, ACCOUNTD_CAPTCHA_SECRET)
+// or ends in PASSWORD or TOKEN (ACCOUNTD_ADMIN_TOKEN). Such a value is never
+// shown, only "(set)". Words, not substrings: ACCOUNTD_TOKEN_IDLE_TTL and
+// ACCOUNTD_PASSWORD_MIN_LENGTH are not secrets, and help shows their defaults.
 func secretSetting(env string) bool {
-	for _, n := range secretNames {
-		if strings.Contains(env, n) {
-			return true
-		}
+	words := strings.Split(env, "_")
+	switch words[len(words)-1] {
+	case "PASSWORD", "TOKEN":
+		return true
 	}
-	return false
+	return slices.Contains(words, "SECRET")
 }
 
 // displayValue is a setting's value as help and messages may show it: "(set)"

@@ -13,8 +13,10 @@ import (
 // secretLike names the settings that hold a secret as a whole. It is written
 // here on its own, not taken from config.go, so a new setting such as
 // ACCOUNTD_SECRET_KEY or ACCOUNTD_ADMIN_TOKEN is tested whether or not the
-// code knows it is secret.
-var secretLike = regexp.MustCompile(`SECRET|PASSWORD|TOKEN`)
+// code knows it is secret. Words, not substrings: ACCOUNTD_TOKEN_IDLE_TTL
+// and ACCOUNTD_PASSWORD_MIN_LENGTH hold no secret, and help must show their
+// defaults.
+var secretLike = regexp.MustCompile(`_SECRET(_|$)|_(PASSWORD|TOKEN)$`)
 
 // leakMarker is the secret part of every value the test sets.
 const leakMarker = "hunter2Leak"
@@ -103,6 +105,9 @@ func TestSecretsShownAsSet(t *testing.T) {
 		"(ACCOUNTD_CAPTCHA_SECRET) (default (set))",
 		"(default smtp://mailer:xxxxx@smtp.example.com:587)",
 		"(default accountd-test.db)",
+		// Settings named like secrets but holding none show their value.
+		"(ACCOUNTD_TOKEN_IDLE_TTL) (default 14d)",
+		"(ACCOUNTD_PASSWORD_MIN_LENGTH) (default 8)",
 	} {
 		if !strings.Contains(help.String(), want) {
 			t.Errorf("serve -h does not show %q:\n%s", want, help.String())
