@@ -173,11 +173,15 @@ func (s *Service) sealMail(m *Mail) {
 
 // OpenMail returns m with the secret values of its data opened, to render
 // it; the stored mail keeps them sealed. ErrMailUnopenable (wrapped, naming
-// the key, never a value) when one cannot be opened.
+// the key, never a value) when one cannot be opened. Only the keys its kind
+// declares secret are opened: the other values come from clients (the
+// User-Agent), and one that merely starts with the prefix must not make the
+// mail unopenable, which would let a caller kill a security notice.
 func (s *Service) OpenMail(m Mail) (Mail, error) {
+	kind, _ := MailKindOf(m.Kind)
 	var data map[string]string
-	for k, v := range m.Data {
-		enc, sealed := strings.CutPrefix(v, sealedPrefix)
+	for _, k := range kind.Secrets {
+		enc, sealed := strings.CutPrefix(m.Data[k], sealedPrefix)
 		if !sealed {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -216,5 +217,34 @@ func TestMailSealedUnderAnotherKeyIsDead(t *testing.T) {
 	}
 	if s := msSecret.FindString(dead[0].LastError + e.Logs.String()); s != "" {
 		t.Errorf("the error or the log holds a secret-like value %s", s)
+	}
+}
+
+// A User-Agent that starts like a sealed value is not a secret and is not
+// opened: the owner's "password changed" notice still goes out (a caller with
+// a stolen token and password could otherwise kill it, and change the
+// password unseen).
+func TestSealedLookingUserAgentKeepsNoticesAlive(t *testing.T) {
+	e := newEnv(t)
+	ada := e.register("ada@example.com", testPassword)
+	e.deliver()
+	before := len(e.allMail())
+	r := e.request("POST", "/api/v2/changepassword/",
+		`{"password":"`+testPassword+`","new_password":"Another-Horse-8813"}`, http.Header{
+			"Content-Type": {"application/json"}, "Authorization": {"Token " + ada},
+			"User-Agent": {"sealed:AAAA"}})
+	if r.Status != 204 {
+		t.Fatalf("change password = %d %s, want 204", r.Status, r.Body)
+	}
+	e.deliver()
+	if got := len(e.allMail()) - before; got != 1 {
+		t.Errorf("%d emails sent after the change, want the password-changed notice", got)
+	}
+	dead, err := e.Store.Mails(context.Background(), account.MailDead, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != 0 {
+		t.Errorf("dead mails = %d (%s), want none", len(dead), dead[0].LastError)
 	}
 }
