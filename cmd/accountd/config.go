@@ -389,6 +389,10 @@ func (c *config) finish() error {
 	if c.PasswordMinLength < 1 || c.PasswordMinLength > 256 {
 		return fmt.Errorf("ACCOUNTD_PASSWORD_MIN_LENGTH: %d is not from 1 to 256", c.PasswordMinLength)
 	}
+	if c.TokenIdleTTL > 0 && c.TokenIdleTTL < account.MinTokenIdleTTL {
+		return fmt.Errorf("ACCOUNTD_TOKEN_IDLE_TTL: %s is below the minimum of %s (a use is recorded once a minute); 0 turns it off",
+			c.TokenIdleTTL, account.MinTokenIdleTTL)
+	}
 	if c.MailRetention < account.MinMailRetention {
 		return fmt.Errorf("ACCOUNTD_MAIL_RETENTION: %s is below the minimum of %s", c.MailRetention, account.MinMailRetention)
 	}

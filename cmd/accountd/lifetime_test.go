@@ -37,4 +37,16 @@ func TestTokenLifetimeSettings(t *testing.T) {
 			t.Errorf("ACCOUNTD_TOKEN_MAX_TTL=%q: %v, want an error naming the variable", v, err)
 		}
 	}
+	// A use is recorded once a minute: an idle lifetime that short would
+	// end tokens in use.
+	for _, v := range []string{"30s", "1m", "119s"} {
+		c, err := load(map[string]string{"ACCOUNTD_TOKEN_IDLE_TTL": v})
+		if err == nil {
+			c.Dev = true
+			err = c.finish()
+		}
+		if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_TOKEN_IDLE_TTL") {
+			t.Errorf("ACCOUNTD_TOKEN_IDLE_TTL=%q: %v, want an error naming the variable", v, err)
+		}
+	}
 }

@@ -54,14 +54,24 @@ func Throttled(wait time.Duration) *Error {
 // that fails lets the attempt through: the Redis limiter already answers
 // from memory during an outage, so an error here is a bug, not an attack.
 func (s *Service) take(ctx context.Context, key string, r Rate) error {
+	_, err := s.taken(ctx, key, r)
+	return err
+}
+
+// taken is take that also says whether an attempt was counted, so that only
+// a counted attempt is given back.
+func (s *Service) taken(ctx context.Context, key string, r Rate) (bool, error) {
 	if s.cfg.Limiter == nil {
-		return nil
+		return false, nil
 	}
 	ok, wait, err := s.cfg.Limiter.Take(ctx, key, r.N, r.Per)
-	if err != nil || ok {
-		return nil
+	if err != nil {
+		return false, nil
 	}
-	return Throttled(wait)
+	if !ok {
+		return false, Throttled(wait)
+	}
+	return true, nil
 }
 
 // give returns an attempt that was not spent.
@@ -76,11 +86,12 @@ func (s *Service) give(ctx context.Context, key string, r Rate) {
 // guesses cannot all pass a count made afterwards (issue 12 defect 1), and
 // given back unless check failed with wrong, so only failures are counted.
 func (s *Service) passwordAttempt(ctx context.Context, key string, wrong error, check func() error) error {
-	if err := s.take(ctx, key, s.cfg.PasswordFailures); err != nil {
+	counted, err := s.taken(ctx, key, s.cfg.PasswordFailures)
+	if err != nil {
 		return err
 	}
-	err := check()
-	if !errors.Is(err, wrong) {
+	err = check()
+	if counted && !errors.Is(err, wrong) {
 		s.give(ctx, key, s.cfg.PasswordFailures)
 	}
 	return err

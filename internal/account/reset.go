@@ -377,6 +377,10 @@ func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (
 		if _, _, reason, err := s.usableReset(ctx, s.store, raw); err != nil {
 			return "", s.rejectReset(ctx, u, reason, err, c)
 		}
+		// The link stays usable, so this answer confirms a guess of the
+		// current password. One guess per link at most (a wrong guess sets
+		// the password and uses the link up), but leave a trace.
+		s.bestEffortEvent(ctx, "reset_rejected", u.ID, u.Email, c, "password unchanged")
 		return "", errPasswordUnchanged("password")
 	}
 	kinds := []TokenKind{TokenLogin, TokenAPIKey}

@@ -258,6 +258,9 @@ const (
 	// touchEvery is how often a token's use is written: a token used many
 	// times a minute costs one write a minute, not one per request.
 	touchEvery = time.Minute
+	// MinTokenIdleTTL is the shortest idle lifetime that works: a use is
+	// recorded once a touchEvery, so a shorter one would end tokens in use.
+	MinTokenIdleTTL = 2 * touchEvery
 )
 
 // Two-factor states of a session.
