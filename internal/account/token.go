@@ -67,6 +67,9 @@ type Token struct {
 	// for the list of sessions.
 	IP        string
 	UserAgent string
+	// TwoFactorPending: a login token that has not passed its second factor
+	// yet (SPEC §4.9). API keys are never pending.
+	TwoFactorPending bool
 }
 
 // tokenAlphabet is the character set of tokens (SPEC §1: [a-z0-9]).
