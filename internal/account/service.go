@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/twofactor"
 )
 
 // Config holds the business settings of the Service.
@@ -78,6 +79,11 @@ type Config struct {
 	// required (NewService panics without it: no configuration may store
 	// raw tokens).
 	Secrets SecretBox
+	// TOTP verifies TOTP codes (ACCOUNTD_TOTP_SKEW); nil: the default
+	// window of one step either side.
+	TOTP *twofactor.TOTP
+	// TOTPIssuer names the service in authenticator apps [accountd].
+	TOTPIssuer string
 }
 
 // Client describes who sent a request, for audit events and emails.
@@ -118,6 +124,13 @@ func NewService(store Store, hasher Hasher, cfg Config, now func() time.Time, wa
 	cfg.DashboardURL = strings.TrimRight(cfg.DashboardURL, "/")
 	if cfg.ResetTokenTTL <= 0 {
 		cfg.ResetTokenTTL = time.Hour
+	}
+	if cfg.TOTP == nil {
+		p, _ := twofactor.NewTOTP(twofactor.DefaultWindow)
+		cfg.TOTP = &p
+	}
+	if cfg.TOTPIssuer == "" {
+		cfg.TOTPIssuer = "accountd"
 	}
 	if cfg.MailDomain == "" {
 		cfg.MailDomain = "accountd.localhost"

@@ -234,6 +234,10 @@ func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string
 	if err := tx.SetPassword(ctx, u.ID, hash, now); err != nil {
 		return err
 	}
+	// A new password starts the wrong-code budget afresh (SPEC §4.9).
+	if err := tx.ClearTwoFactorFailures(ctx, u.ID); err != nil {
+		return err
+	}
 	if err := tx.RevokeTokens(ctx, u.ID, keep, kinds, now); err != nil {
 		return err
 	}
