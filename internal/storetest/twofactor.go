@@ -167,4 +167,21 @@ var twoFactorTests = []test{
 			t.Errorf("TwoFactorFailures after clear = %d, want 0", n)
 		}
 	}},
+	twoFactorPurgeTest,
 }
+
+var twoFactorPurgeTest = test{"PurgeDeletedErasesTwoFactor", func(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	u := createUser(t, s, newUser(1))
+	m := createMethod(t, s, u.ID, "sealed")
+	noErr(t, "SetActiveTwoFactorMethod", s.SetActiveTwoFactorMethod(ctx, u.ID, m.ID, 1, at(0)))
+	noErr(t, "ReplaceRecoveryCodes", s.ReplaceRecoveryCodes(ctx, u.ID, [][]byte{account.HashSecret("a")}, at(0)))
+	noErr(t, "MarkDeleted", s.MarkDeleted(ctx, u.ID, at(0)))
+	_, err := s.PurgeDeleted(ctx, at(time.Hour))
+	noErr(t, "PurgeDeleted", err)
+	_, err = s.TwoFactorMethod(ctx, u.ID, m.ID)
+	wantErr(t, "TwoFactorMethod after the purge", err, account.ErrNotFound)
+	if n, _ := s.CountRecoveryCodes(ctx, u.ID); n != 0 {
+		t.Errorf("CountRecoveryCodes after the purge = %d, want 0", n)
+	}
+}}
