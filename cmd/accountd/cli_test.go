@@ -283,3 +283,19 @@ func TestMailListShowsTheInboxPage(t *testing.T) {
 		t.Errorf("GET %s = %d, want the activation email to ada@example.com:\n%s", page, res.StatusCode, body)
 	}
 }
+
+// TestUserTwoFactorReset: the command takes one address and names an
+// unknown one (the effect is tested in web's TestTwoFactorOperatorReset).
+func TestUserTwoFactorReset(t *testing.T) {
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_SECRET_KEY": testSecretKey}
+	if _, errs, err := runCmd(t, vars, "migrate"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errs)
+	}
+	if _, _, err := runCmd(t, vars, "user", "2fa-reset"); err == nil {
+		t.Error("user 2fa-reset without an address succeeded")
+	}
+	if _, _, err := runCmd(t, vars, "user", "2fa-reset", "nobody@example.com"); err == nil ||
+		!strings.Contains(err.Error(), "No active account") {
+		t.Errorf("user 2fa-reset of an unknown address = %v, want no active account", err)
+	}
+}

@@ -26,6 +26,10 @@ func commands() []command {
 		{"reset-link", "[-send] [-dev] [flags] EMAIL", "print, or email, a password reset link for an account",
 			"The link points at ACCOUNTD_DASHBOARD_URL, which must be https, or at the -dev address.\n" +
 				"With -send the running accountd emails it instead.", resetLink},
+		{"user 2fa-reset", "[flags] EMAIL", "turn off an account's TOTP (a lost device): back to email, sessions signed out",
+			"For a user who lost the authenticator and the recovery codes, once you know it is them.\n" +
+				"The account's recovery codes are voided and its login tokens revoked; API keys stay.\n" +
+				"The audit log records it.", userTwoFactorReset},
 		{"audit", "[-email E | -account ID] [-since D] [flags]", "print audit events, newest first",
 			"-email and -account each select one account's whole history, across changes of its address.", audit},
 		{"mail list", "[-status S] [flags]", "list the email outbox (ID is for mail retry; INBOX is the /dev/mail/ page)", "", mailList},

@@ -342,3 +342,30 @@ func tfByteaDump(t *testing.T, conn *pgx.Conn) string {
 	}
 	return b.String()
 }
+
+// TestTwoFactorOperatorReset: `accountd user 2fa-reset` (a lost device)
+// signs every session out and brings the account back to email_code, with
+// an audit event.
+func TestTwoFactorOperatorReset(t *testing.T) {
+	e := newEnv(t)
+	ada := e.register("ada@example.com", tfPassword)
+	enrolTOTP(e, ada)
+	pending := e.login("ada@example.com", tfPassword)
+	if err := e.Svc.ResetTwoFactor(context.Background(), "ADA@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	for what, tok := range map[string]string{"the verified token": ada, "the pending token": pending} {
+		if s := rfProfileStatus(e, tok); s != 401 {
+			t.Errorf("%s after the operator's reset = %d, want 401", what, s)
+		}
+	}
+	if s := rfProfileStatus(e, e.login("ada@example.com", tfPassword)); s != 200 {
+		t.Errorf("a sign-in after the operator's reset = %d, want 200 (no TOTP)", s)
+	}
+	if n := len(rfEvents(e, "2fa_reset_by_operator")); n != 1 {
+		t.Errorf("%d 2fa_reset_by_operator events, want 1", n)
+	}
+	if err := e.Svc.ResetTwoFactor(context.Background(), "nobody@example.com"); err == nil {
+		t.Error("ResetTwoFactor of an unknown address = nil, want not found")
+	}
+}
