@@ -333,13 +333,18 @@ func (s *Service) codeAccepted(ctx context.Context, tx Store, t Token, u User, h
 
 // codeRefused counts a wrong code against the token and the account.
 func (s *Service) codeRefused(ctx context.Context, tx Store, t Token, u User, how string, now time.Time, c Client) error {
-	tn, err := tx.AddTokenTwoFactorFailure(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	if tn >= maxTokenCodeFailures {
-		if err := tx.RevokeToken(ctx, t.ID, now); err != nil {
+	// Only a pending token is revoked for wrong codes: a verified one has
+	// nothing left to guess, and the account's count still grows.
+	tn := 0
+	if t.TwoFactorPending {
+		var err error
+		if tn, err = tx.AddTokenTwoFactorFailure(ctx, t.ID); err != nil {
 			return err
+		}
+		if tn >= maxTokenCodeFailures {
+			if err := tx.RevokeToken(ctx, t.ID, now); err != nil {
+				return err
+			}
 		}
 	}
 	an, err := tx.RecordTwoFactorFailure(ctx, u.ID, now)
