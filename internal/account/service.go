@@ -67,6 +67,9 @@ type Config struct {
 	// PasswordFailures is the budget of wrong passwords
 	// [DefaultPasswordFailures].
 	PasswordFailures Rate
+	// AddressPasswordFailures is the budget of wrong passwords for one
+	// address from all networks together [DefaultAddressPasswordFailures].
+	AddressPasswordFailures Rate
 	// OnEvent, when set, is called with the type of every audit event
 	// recorded (a metrics hook).
 	OnEvent func(typ string)
@@ -146,6 +149,9 @@ func NewService(store Store, hasher Hasher, cfg Config, now func() time.Time, wa
 	}
 	if cfg.PasswordFailures.N <= 0 || cfg.PasswordFailures.Per <= 0 {
 		cfg.PasswordFailures = DefaultPasswordFailures
+	}
+	if cfg.AddressPasswordFailures.N <= 0 || cfg.AddressPasswordFailures.Per <= 0 {
+		cfg.AddressPasswordFailures = DefaultAddressPasswordFailures
 	}
 	if cfg.HashWait <= 0 {
 		cfg.HashWait = 5 * time.Second

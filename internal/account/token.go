@@ -148,7 +148,7 @@ func validSecretHex(s string) bool {
 // a known address answer alike when locked.
 func (s *Service) Login(ctx context.Context, email, pw string, c Client) (token string, err error) {
 	key := EmailKey(strings.TrimSpace(email))
-	err = s.passwordAttempt(ctx, loginKey(key, c), ErrBadCredentials, func() (err error) {
+	err = s.signInAttempt(ctx, key, c, func() (err error) {
 		token, err = s.login(ctx, key, pw, c)
 		return err
 	})

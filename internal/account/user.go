@@ -144,7 +144,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 		// The right password logs in: a login attempt, in the login budget
 		// (issue 12 defect 6).
 		var tok string
-		err := s.passwordAttempt(ctx, loginKey(key, c), ErrBadCredentials, func() (err error) {
+		err := s.signInAttempt(ctx, key, c, func() (err error) {
 			tok, err = s.loginExisting(ctx, u, in.Password, c)
 			return err
 		})
