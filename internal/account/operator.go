@@ -114,7 +114,14 @@ func (s *Service) ResetTwoFactor(ctx context.Context, email string) error {
 		if err := tx.RevokeTokens(ctx, u.ID, 0, []TokenKind{TokenLogin}, now); err != nil {
 			return err
 		}
+		if err := s.queueTwoFactorNotice(ctx, tx, u, noticeOperatorReset, c, nil); err != nil {
+			return err
+		}
 		return s.event(ctx, tx, "2fa_reset_by_operator", u.ID, u.Email, c, "back to email_code; sessions revoked")
 	})
-	return wrapStore(err)
+	if err != nil {
+		return wrapStore(err)
+	}
+	s.wake()
+	return nil
 }

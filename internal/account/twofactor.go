@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/accountd/accountd/internal/twofactor"
@@ -38,6 +39,9 @@ type TwoFactorMethod struct {
 // default). It is not stored, so it has no id of its own: 0 is never the id
 // of a stored row.
 const ImplicitEmailMethodID = 0
+
+// howRecovery names a recovery code in audit details and notices.
+const howRecovery = "recovery code"
 
 // maxTokenCodeFailures is how many wrong codes revoke a pending token.
 const maxTokenCodeFailures = 5
@@ -141,10 +145,16 @@ func (s *Service) useEmailMethod(ctx context.Context, u User, c Client) (MethodR
 		if err := tx.SetActiveTwoFactorMethod(ctx, u.ID, 0, 0, now); err != nil {
 			return err
 		}
+		if err := s.queueTwoFactorNotice(ctx, tx, u, noticeTOTPOff, c, nil); err != nil {
+			return err
+		}
 		return s.event(ctx, tx, "2fa_method_changed", u.ID, u.Email, c, old.Type+" to "+MethodEmailCode)
 	})
-	m := implicitEmailMethod(u)
-	return MethodResult{Method: m}, wrapStore(err)
+	if err != nil {
+		return MethodResult{}, wrapStore(err)
+	}
+	s.wake()
+	return MethodResult{Method: implicitEmailMethod(u)}, nil
 }
 
 // enrolTOTP creates an inactive device_totp method with a fresh secret,
@@ -204,11 +214,15 @@ func (s *Service) ActivateTwoFactorMethod(ctx context.Context, t Token, u User, 
 		if err := tx.ReplaceRecoveryCodes(ctx, u.ID, hashes, now); err != nil {
 			return err
 		}
+		if err := s.queueTwoFactorNotice(ctx, tx, u, noticeTOTPOn, c, nil); err != nil {
+			return err
+		}
 		return s.event(ctx, tx, "2fa_totp_activated", u.ID, u.Email, c, fmt.Sprintf("method %d", m.ID))
 	})
 	if err != nil {
 		return MethodResult{}, wrapStore(err)
 	}
+	s.wake()
 	m.Active, m.LastStep, m.UpdatedAt = true, int64(step), now
 	return MethodResult{Method: m, RecoveryCodes: shown}, nil
 }
@@ -280,6 +294,7 @@ func (s *Service) SubmitTwoFactorCode(ctx context.Context, t Token, u User, raw 
 	if err != nil {
 		return wrapStore(err)
 	}
+	s.wake() // a notice may have been queued
 	return answer
 }
 
@@ -301,7 +316,7 @@ func (s *Service) codeWait(ctx context.Context, tx Store, userID int64, now time
 func (s *Service) checkCode(ctx context.Context, tx Store, u User, code twofactor.Code, now time.Time) (bool, string, error) {
 	if code.Recovery {
 		ok, err := tx.UseRecoveryCode(ctx, u.ID, twofactor.RecoveryCodeHash(code.Value), now)
-		return ok, "recovery code", err
+		return ok, howRecovery, err
 	}
 	m, err := activeMethod(ctx, tx, u)
 	if err != nil || m.Type != MethodDeviceTOTP {
@@ -328,6 +343,16 @@ func (s *Service) codeAccepted(ctx context.Context, tx Store, t Token, u User, h
 	if err := tx.ClearTwoFactorFailures(ctx, u.ID); err != nil {
 		return err
 	}
+	if how == howRecovery {
+		left, err := tx.CountRecoveryCodes(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.queueTwoFactorNotice(ctx, tx, u, noticeRecoveryUsed, c,
+			map[string]string{"remaining": strconv.Itoa(left)}); err != nil {
+			return err
+		}
+	}
 	return s.event(ctx, tx, "2fa_verified", u.ID, u.Email, c, fmt.Sprintf("session %d by %s", t.ID, how))
 }
 
@@ -350,6 +375,13 @@ func (s *Service) codeRefused(ctx context.Context, tx Store, t Token, u User, ho
 	an, err := tx.RecordTwoFactorFailure(ctx, u.ID, now)
 	if err != nil {
 		return err
+	}
+	if twofactor.NoticeAt(an) {
+		// "Someone knows your password": the first factor was passed.
+		if err := s.queueTwoFactorNotice(ctx, tx, u, noticeFailures, c,
+			map[string]string{"failures": strconv.Itoa(an)}); err != nil {
+			return err
+		}
 	}
 	return s.event(ctx, tx, "2fa_failed", u.ID, u.Email, c,
 		fmt.Sprintf("session %d, wrong %s: %d on the session, %d on the account", t.ID, how, tn, an))
@@ -396,4 +428,24 @@ func (s *Service) ResendTwoFactorEmail(ctx context.Context, t Token, u User) (bo
 		return false, errTOTPNoEmail
 	}
 	return false, nil
+}
+
+// Two-factor notices (Data["change"] of MailTwoFactor).
+const (
+	noticeTOTPOn        = "totp_on"
+	noticeTOTPOff       = "totp_off"
+	noticeRecoveryUsed  = "recovery_used"
+	noticeFailures      = "failures"
+	noticeOperatorReset = "operator_reset"
+)
+
+// queueTwoFactorNotice queues the notice of a two-factor change in tx, so
+// it goes out exactly when the change commits; extra adds to its data.
+func (s *Service) queueTwoFactorNotice(ctx context.Context, tx Store, u User, change string, c Client, extra map[string]string) error {
+	data := map[string]string{"change": change, "email": u.Email, "changed_at": formatMailTime(s.clock()),
+		"ip": c.IP, "user_agent": c.UserAgent, "reset_url": s.cfg.DashboardURL + "/resetpassword/"}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return tx.EnqueueMail(ctx, s.newMail(MailTwoFactor, u.Email, c, data))
 }

@@ -70,6 +70,7 @@ func enrolTOTP(e *env, token string) tfTOTP {
 		e.t.Fatalf("recovery_codes = %v, want 10", a["recovery_codes"])
 	}
 	e.Clock.Advance(30 * time.Second)
+	e.deliver() // the "turned on" notice, so that tests count their own mail
 	return tfTOTP{secret, codes}
 }
 
@@ -367,5 +368,34 @@ func TestTwoFactorOperatorReset(t *testing.T) {
 	}
 	if err := e.Svc.ResetTwoFactor(context.Background(), "nobody@example.com"); err == nil {
 		t.Error("ResetTwoFactor of an unknown address = nil, want not found")
+	}
+}
+
+// TestTwoFactorNotices: turning TOTP on and off, using a recovery code, 5
+// wrong codes and the operator's reset each email the account.
+func TestTwoFactorNotices(t *testing.T) {
+	e := newEnv(t, withLimits(nil), func(o *envOptions) { o.Web.Limiter = nil })
+	ada := e.register("ada@example.com", tfPassword)
+	tf := enrolTOTP(e, ada)
+	tfCodeAuth(e, e.login("ada@example.com", tfPassword), tf.recovery[0])
+	for i := range 5 {
+		tfCodeAuth(e, e.login("ada@example.com", tfPassword), fmt.Sprintf("00000%d", i))
+	}
+	e.do("POST", "/api/v2/twofactorauth/method/", obj{"type": "email_code"}, ada)
+	if err := e.Svc.ResetTwoFactor(context.Background(), "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	e.deliver()
+	for subject, text := range map[string]string{
+		"Two-factor authentication was turned on":              "turned on",
+		"A recovery code was used to sign in":                  "Recovery codes left: 9.",
+		"Wrong two-factor codes were entered for your account": "then 5 wrong two-factor codes",
+		"Two-factor authentication was turned off":             "turned off",
+		"Two-factor authentication was reset":                  "An administrator reset",
+	} {
+		mails := rfMails(e, "ada@example.com", subject)
+		if len(mails) != 1 || !strings.Contains(mails[0].Text, text) {
+			t.Errorf("%d mails %q, want 1 saying %q", len(mails), subject, text)
+		}
 	}
 }
