@@ -35,6 +35,8 @@ func commands() []command {
 		{"mail list", "[-status S] [flags]", "list the email outbox (ID is for mail retry; INBOX is the /dev/mail/ page)", "", mailList},
 		{"mail retry", "[flags] ID", "queue a dead email again", "", mailRetry},
 		{"purge", "[flags]", "erase deleted accounts past the grace period and old sent mail (serve does it hourly)", "", purge},
+		{"totp", "[-pair] SECRET", "print the current TOTP code of a secret_key, as an authenticator app would",
+			"For trying two-factor authentication with curl; it opens no database.", totpCode},
 		{"version", "", "print the version, commit and Go version", "", version},
 		{"help", "", "print this list", "", nil},
 	}
