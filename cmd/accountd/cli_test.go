@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base32"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/smtptest"
+	"github.com/accountd/accountd/internal/twofactor"
 )
 
 // runCmd runs accountd with args and the environment vars.
@@ -281,5 +284,44 @@ func TestMailListShowsTheInboxPage(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(body), "ada@example.com") {
 		t.Errorf("GET %s = %d, want the activation email to ada@example.com:\n%s", page, res.StatusCode, body)
+	}
+}
+
+// TestUserTwoFactorReset: the command takes one address and names an
+// unknown one (the effect is tested in web's TestTwoFactorOperatorReset).
+func TestUserTwoFactorReset(t *testing.T) {
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_SECRET_KEY": testSecretKey}
+	if _, errs, err := runCmd(t, vars, "migrate"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, errs)
+	}
+	if _, _, err := runCmd(t, vars, "user", "2fa-reset"); err == nil {
+		t.Error("user 2fa-reset without an address succeeded")
+	}
+	if _, _, err := runCmd(t, vars, "user", "2fa-reset", "nobody@example.com"); err == nil ||
+		!strings.Contains(err.Error(), "No active account") {
+		t.Errorf("user 2fa-reset of an unknown address = %v, want no active account", err)
+	}
+}
+
+// TestTOTPCommand: `accountd totp` prints the code an app would show for a
+// secret_key (computed by twofactor, whose RFC 6238 vectors are tested),
+// and -pair the body activate takes; a secret that is not base32 is named.
+func TestTOTPCommand(t *testing.T) {
+	secret := []byte("12345678901234567890")
+	key := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(secret)
+	before := twofactor.StepAt(time.Now())
+	out, _, err := runCmd(t, nil, "totp", key)
+	after := twofactor.StepAt(time.Now())
+	got := strings.TrimSpace(out)
+	if err != nil || got != twofactor.CodeAt(secret, before) && got != twofactor.CodeAt(secret, after) {
+		t.Errorf("accountd totp = %q, %v; want the current code", out, err)
+	}
+	out, _, err = runCmd(t, nil, "totp", "-pair", strings.ToLower(key))
+	var pair map[string]string
+	if err != nil || json.Unmarshal([]byte(out), &pair) != nil || len(pair["code_1"]) != 6 || len(pair["code_2"]) != 6 {
+		t.Errorf("accountd totp -pair = %q, %v; want {\"code_1\", \"code_2\"}", out, err)
+	}
+	if _, _, err := runCmd(t, nil, "totp", "not base32!"); err == nil || !strings.Contains(err.Error(), "base32") {
+		t.Errorf("accountd totp with a bad secret = %v, want an error naming base32", err)
 	}
 }

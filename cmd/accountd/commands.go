@@ -26,11 +26,17 @@ func commands() []command {
 		{"reset-link", "[-send] [-dev] [flags] EMAIL", "print, or email, a password reset link for an account",
 			"The link points at ACCOUNTD_DASHBOARD_URL, which must be https, or at the -dev address.\n" +
 				"With -send the running accountd emails it instead.", resetLink},
+		{"user 2fa-reset", "[flags] EMAIL", "turn off an account's TOTP (a lost device): back to email, sessions signed out",
+			"For a user who lost the authenticator and the recovery codes, once you know it is them.\n" +
+				"The account's recovery codes are voided and its login tokens revoked; API keys stay.\n" +
+				"The audit log records it.", userTwoFactorReset},
 		{"audit", "[-email E | -account ID] [-since D] [flags]", "print audit events, newest first",
 			"-email and -account each select one account's whole history, across changes of its address.", audit},
 		{"mail list", "[-status S] [flags]", "list the email outbox (ID is for mail retry; INBOX is the /dev/mail/ page)", "", mailList},
 		{"mail retry", "[flags] ID", "queue a dead email again", "", mailRetry},
 		{"purge", "[flags]", "erase deleted accounts past the grace period and old sent mail (serve does it hourly)", "", purge},
+		{"totp", "[-pair] SECRET", "print the current TOTP code of a secret_key, as an authenticator app would",
+			"For trying two-factor authentication with curl; it opens no database.", totpCode},
 		{"version", "", "print the version, commit and Go version", "", version},
 		{"help", "", "print this list", "", nil},
 	}

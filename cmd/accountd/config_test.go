@@ -157,3 +157,27 @@ func TestHelpNeverShowsTheSecretKey(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoFactorSettings: ACCOUNTD_TOTP_SKEW is 0 to 2, and the email 2FA
+// policies that are not built are refused at start-up, by name, rather
+// than run without the second factor the operator asked for.
+func TestTwoFactorSettings(t *testing.T) {
+	for _, c := range []struct {
+		flag, value, wantErr string
+	}{
+		{"-totp-skew", "2", ""},
+		{"-totp-skew", "3", "ACCOUNTD_TOTP_SKEW"},
+		{"-email-2fa", "off", ""},
+		{"-email-2fa", "new_device", "not built yet"},
+		{"-email-2fa", "always", "not built yet"},
+		{"-email-2fa", "sometimes", "ACCOUNTD_EMAIL_2FA"},
+	} {
+		c2, err := parseConfig("serve", []string{"-dev", c.flag, c.value}, env(nil), newFlags("serve", io.Discard, &bytes.Buffer{}))
+		if err == nil {
+			err = c2.finish()
+		}
+		if c.wantErr == "" && err != nil || c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)) {
+			t.Errorf("%s %s: %v, want an error containing %q", c.flag, c.value, err, c.wantErr)
+		}
+	}
+}

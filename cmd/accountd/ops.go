@@ -86,6 +86,27 @@ func resetLink(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
+func userTwoFactorReset(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("user 2fa-reset", stdout, stderr)
+	cfg, rest, err := parseConfigFor(args, getenv, fs, opsFlags()...)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errUsage("user 2fa-reset", "want one email address")
+	}
+	a, err := opsApp(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.svc.ResetTwoFactor(ctx, rest[0]); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "two-factor authentication reset: the account signs in with its password and email again")
+	return nil
+}
+
 func audit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit", stdout, stderr)
 	email := fs.String("email", "", "only the events of this address and of the account that has it now")

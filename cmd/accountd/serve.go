@@ -26,6 +26,7 @@ import (
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/pwned"
 	"github.com/accountd/accountd/internal/ratelimit"
+	"github.com/accountd/accountd/internal/twofactor"
 	"github.com/accountd/accountd/internal/web"
 )
 
@@ -130,7 +131,14 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		a.Close()
 		return nil, err
 	}
+	totp, err := twofactor.NewTOTP(cfg.TOTPSkew)
+	if err != nil { // finish checked it
+		a.Close()
+		return nil, err
+	}
 	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
+		TOTP:                 &totp,
+		TOTPIssuer:           cfg.TOTPIssuer,
 		Limiter:              a.productLimiter(),
 		Breached:             breached,
 		DashboardURL:         cfg.DashboardURL,

@@ -15,14 +15,14 @@ func TestDependenciesPointInward(t *testing.T) {
 	}
 	const mod = "github.com/accountd/accountd/internal/"
 	allowed := map[string][]string{
-		"account":     {"account", "password"},
+		"account":     {"account", "password", "twofactor"},
 		"password":    {"password"},
 		"captcha":     {"captcha"},
-		"postgres":    {"postgres", "account", "password", "groupcommit"},
-		"sqlite":      {"sqlite", "account", "password", "groupcommit"},
+		"postgres":    {"postgres", "account", "password", "groupcommit", "twofactor"},
+		"sqlite":      {"sqlite", "account", "password", "groupcommit", "twofactor"},
 		"groupcommit": {"groupcommit"},
-		"mail":        {"mail", "account", "password", "groupcommit"},
-		"web":         {"web", "account", "password", "captcha", "ratelimit"},
+		"mail":        {"mail", "account", "password", "groupcommit", "twofactor"},
+		"web":         {"web", "account", "password", "captcha", "ratelimit", "twofactor"},
 		"ratelimit":   {"ratelimit"},
 		"pwned":       {"pwned"},
 		"secretbox":   {"secretbox"},

@@ -37,6 +37,13 @@ type Rate struct {
 // and register, per account on the current-password checks.
 var DefaultPasswordFailures = Rate{N: 10, Per: 15 * time.Minute}
 
+// DefaultAddressPasswordFailures is the budget of wrong passwords for one
+// typed address from every network together (ASVS 2.2.1, issue 14): a
+// password spray from many IPs meets it, the owner's network budget does
+// not. GCRA gives one attempt back every 36 s, so when it is spent the
+// answer is a short wait (429), never a lockout the attacker could hold.
+var DefaultAddressPasswordFailures = Rate{N: 100, Per: time.Hour}
+
 // Activation resends per account (SPEC §4.6): one a minute, five a day.
 var (
 	resendPerMinute = Rate{N: 1, Per: time.Minute}
@@ -86,15 +93,38 @@ func (s *Service) give(ctx context.Context, key string, r Rate) {
 // guesses cannot all pass a count made afterwards (issue 12 defect 1), and
 // given back unless check failed with wrong, so only failures are counted.
 func (s *Service) passwordAttempt(ctx context.Context, key string, wrong error, check func() error) error {
-	counted, err := s.taken(ctx, key, s.cfg.PasswordFailures)
+	return s.attempt(ctx, key, s.cfg.PasswordFailures, wrong, check)
+}
+
+// attempt runs check inside key's budget r, counting only failures with
+// wrong. Only an attempt that was counted is given back: when the limiter
+// fails, take lets the request through without counting it.
+func (s *Service) attempt(ctx context.Context, key string, r Rate, wrong error, check func() error) error {
+	counted, err := s.taken(ctx, key, r)
 	if err != nil {
 		return err
 	}
 	err = check()
 	if counted && !errors.Is(err, wrong) {
-		s.give(ctx, key, s.cfg.PasswordFailures)
+		s.give(ctx, key, r)
 	}
 	return err
+}
+
+// signInAttempt runs check, the password check of a sign-in with the typed
+// address emailKey, inside two budgets: the address from the client's
+// network (SPEC §5) and the address from every network (ASVS 2.2.1).
+func (s *Service) signInAttempt(ctx context.Context, emailKey string, c Client, check func() error) error {
+	return s.attempt(ctx, addressKey(emailKey), s.cfg.AddressPasswordFailures, ErrBadCredentials, func() error {
+		return s.passwordAttempt(ctx, loginKey(emailKey, c), ErrBadCredentials, check)
+	})
+}
+
+// addressKey is the budget of one typed address whatever the network,
+// known or not (so that it reveals nothing either).
+func addressKey(emailKey string) string {
+	sum := sha256.Sum256([]byte(emailKey))
+	return "loginfail:" + hex.EncodeToString(sum[:12]) + ":any"
 }
 
 // loginKey is the failure budget of sign-ins with an address from a client

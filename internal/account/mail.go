@@ -32,6 +32,10 @@ const (
 	// MailResetNoAccount tells an address without an account that someone
 	// asked for a reset for it (optional, off by default).
 	MailResetNoAccount = "reset_no_account"
+	// MailTwoFactor is the notice of a two-factor change or event
+	// (Data["change"]: totp_on, totp_off, recovery_used, failures,
+	// operator_reset), SPEC §4.9.
+	MailTwoFactor = "two_factor"
 )
 
 // Mail is one row of the outbox: an email to send, written in the same
@@ -103,6 +107,7 @@ var MailKinds = []MailKind{
 	{Name: MailEmailChangeRequested, Template: "email_change_requested"},
 	{Name: MailEmailChanged, Template: "email_changed"},
 	{Name: MailActivation, Template: "activation", Secrets: []string{"token", "link"}},
+	{Name: MailTwoFactor, Template: "two_factor"},
 }
 
 // MailKindOf returns the declaration of a kind.

@@ -59,6 +59,7 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 	_, u, err = svc.Authenticate(ctx, tok)
 	must("Authenticate", err)
 	must("ChangePassword", svc.ChangePassword(ctx, login, u, pw, newPW, c))
+	must("ResetTwoFactor", svc.ResetTwoFactor(ctx, "ada@example.org"))
 
 	seen := map[string]bool{}
 	for _, m := range allMail(t, st) {

@@ -385,3 +385,11 @@ func TestActivationResendLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressPasswordBudgetIsASVS221: at most 100 wrong passwords an hour
+// for one address, whatever the networks (ASVS 2.2.1).
+func TestAddressPasswordBudgetIsASVS221(t *testing.T) {
+	if r := account.DefaultAddressPasswordFailures; r.N > 100 || r.Per < time.Hour {
+		t.Errorf("account.DefaultAddressPasswordFailures = %+v, want at most 100 an hour", r)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/accountd/accountd/internal/password"
+	"github.com/accountd/accountd/internal/twofactor"
 )
 
 // Config holds the business settings of the Service.
@@ -66,6 +67,9 @@ type Config struct {
 	// PasswordFailures is the budget of wrong passwords
 	// [DefaultPasswordFailures].
 	PasswordFailures Rate
+	// AddressPasswordFailures is the budget of wrong passwords for one
+	// address from all networks together [DefaultAddressPasswordFailures].
+	AddressPasswordFailures Rate
 	// OnEvent, when set, is called with the type of every audit event
 	// recorded (a metrics hook).
 	OnEvent func(typ string)
@@ -78,6 +82,11 @@ type Config struct {
 	// required (NewService panics without it: no configuration may store
 	// raw tokens).
 	Secrets SecretBox
+	// TOTP verifies TOTP codes (ACCOUNTD_TOTP_SKEW); nil: the default
+	// window of one step either side.
+	TOTP *twofactor.TOTP
+	// TOTPIssuer names the service in authenticator apps [accountd].
+	TOTPIssuer string
 }
 
 // Client describes who sent a request, for audit events and emails.
@@ -119,6 +128,13 @@ func NewService(store Store, hasher Hasher, cfg Config, now func() time.Time, wa
 	if cfg.ResetTokenTTL <= 0 {
 		cfg.ResetTokenTTL = time.Hour
 	}
+	if cfg.TOTP == nil {
+		p, _ := twofactor.NewTOTP(twofactor.DefaultWindow)
+		cfg.TOTP = &p
+	}
+	if cfg.TOTPIssuer == "" {
+		cfg.TOTPIssuer = "accountd"
+	}
 	if cfg.MailDomain == "" {
 		cfg.MailDomain = "accountd.localhost"
 	}
@@ -133,6 +149,9 @@ func NewService(store Store, hasher Hasher, cfg Config, now func() time.Time, wa
 	}
 	if cfg.PasswordFailures.N <= 0 || cfg.PasswordFailures.Per <= 0 {
 		cfg.PasswordFailures = DefaultPasswordFailures
+	}
+	if cfg.AddressPasswordFailures.N <= 0 || cfg.AddressPasswordFailures.Per <= 0 {
+		cfg.AddressPasswordFailures = DefaultAddressPasswordFailures
 	}
 	if cfg.HashWait <= 0 {
 		cfg.HashWait = 5 * time.Second

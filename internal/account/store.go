@@ -110,6 +110,49 @@ type Store interface {
 	DevMails(ctx context.Context, limit int) ([]DevMail, error)
 	DevMailByID(ctx context.Context, id int64) (DevMail, error)
 
+	// Two-factor authentication (SPEC §4.9).
+
+	// CreateTwoFactorMethod inserts a method and sets its ID.
+	CreateTwoFactorMethod(ctx context.Context, m *TwoFactorMethod) error
+	// TwoFactorMethod returns one method of the user; ErrNotFound otherwise.
+	TwoFactorMethod(ctx context.Context, userID, id int64) (TwoFactorMethod, error)
+	// ActiveTwoFactorMethod returns the user's active stored method;
+	// ErrNotFound when none is (the implicit email_code method).
+	ActiveTwoFactorMethod(ctx context.Context, userID int64) (TwoFactorMethod, error)
+	// SetActiveTwoFactorMethod deactivates every method of the user, then
+	// activates the method id (0: none) with lastStep as its last accepted
+	// TOTP step; ErrNotFound when id is not the user's.
+	SetActiveTwoFactorMethod(ctx context.Context, userID, id, lastStep int64, t time.Time) error
+	// AdvanceTOTPStep sets the method's last accepted step to step if it is
+	// below it, and reports whether it did: the compare-and-set that lets
+	// exactly one of concurrent submissions of one code win.
+	AdvanceTOTPStep(ctx context.Context, methodID, step int64) (bool, error)
+	// SetTokenTwoFactor marks a token pending or verified; verified also
+	// clears its wrong-code count.
+	SetTokenTwoFactor(ctx context.Context, tokenID int64, pending bool) error
+	// PendOtherLoginTokens makes every valid login token of the user but
+	// keep pending.
+	PendOtherLoginTokens(ctx context.Context, userID, keep int64) error
+	// AddTokenTwoFactorFailure counts a wrong code on a token and returns
+	// the token's count.
+	AddTokenTwoFactorFailure(ctx context.Context, tokenID int64) (int, error)
+	// ReplaceRecoveryCodes deletes the user's recovery codes and stores the
+	// given hashes.
+	ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte, t time.Time) error
+	// UseRecoveryCode marks the user's unused code with this hash used and
+	// reports whether one was.
+	UseRecoveryCode(ctx context.Context, userID int64, hash []byte, t time.Time) (bool, error)
+	// CountRecoveryCodes counts the user's unused recovery codes.
+	CountRecoveryCodes(ctx context.Context, userID int64) (int, error)
+	// TwoFactorFailures returns the user's consecutive wrong codes and the
+	// time of the last.
+	TwoFactorFailures(ctx context.Context, userID int64) (int, time.Time, error)
+	// RecordTwoFactorFailure adds one to the user's consecutive wrong codes,
+	// records t as the last, and returns the new count.
+	RecordTwoFactorFailure(ctx context.Context, userID int64, t time.Time) (int, error)
+	// ClearTwoFactorFailures sets the user's count back to zero.
+	ClearTwoFactorFailures(ctx context.Context, userID int64) error
+
 	AddEvent(ctx context.Context, e *Event) error
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 }

@@ -67,6 +67,9 @@ type Token struct {
 	// for the list of sessions.
 	IP        string
 	UserAgent string
+	// TwoFactorPending: a login token that has not passed its second factor
+	// yet (SPEC §4.9). API keys are never pending.
+	TwoFactorPending bool
 }
 
 // tokenAlphabet is the character set of tokens (SPEC §1: [a-z0-9]).
@@ -145,7 +148,7 @@ func validSecretHex(s string) bool {
 // a known address answer alike when locked.
 func (s *Service) Login(ctx context.Context, email, pw string, c Client) (token string, err error) {
 	key := EmailKey(strings.TrimSpace(email))
-	err = s.passwordAttempt(ctx, loginKey(key, c), ErrBadCredentials, func() (err error) {
+	err = s.signInAttempt(ctx, key, c, func() (err error) {
 		token, err = s.login(ctx, key, pw, c)
 		return err
 	})
@@ -282,16 +285,21 @@ type Session struct {
 	Current bool
 }
 
-// twoFactorState is the 2FA state of a login token. No token is pending
-// before two-factor authentication exists: the 2FA work (SPEC §4.9) makes
-// this read the token's state, and admit refuse pending tokens.
-func twoFactorState(Token) string { return TwoFactorVerified }
+// twoFactorState is the 2FA state of a login token.
+func twoFactorState(t Token) string {
+	if t.TwoFactorPending {
+		return TwoFactorPending
+	}
+	return TwoFactorVerified
+}
 
 // mintLoginToken is the one function that issues login tokens: login,
 // register of an existing account, reset complete and activation complete
 // call it inside their transactions, so that expiry, the client of the
 // sign-in, the cap per account (and the 2FA state, when it comes) cannot
-// be forgotten by any path. The oldest live tokens beyond MaxLoginTokens-1
+// be forgotten by any path. The token starts pending when the account's
+// active method is device_totp, whatever the first factor was: a reset or
+// activation link proves the mailbox, never the device (SPEC §4.9). The oldest live tokens beyond MaxLoginTokens-1
 // are revoked first, in the same transaction; the user is locked so that
 // concurrent sign-ins cannot pass the cap together.
 func (s *Service) mintLoginToken(ctx context.Context, tx Store, u User, c Client) (string, Token, error) {
@@ -308,9 +316,13 @@ func (s *Service) mintLoginToken(ctx context.Context, tx Store, u User, c Client
 			return "", Token{}, err
 		}
 	}
+	pending, err := s.needsSecondFactor(ctx, tx, u.ID)
+	if err != nil {
+		return "", Token{}, err
+	}
 	raw := NewToken()
 	t := Token{UserID: u.ID, Kind: TokenLogin, Hash: HashSecret(raw), CreatedAt: now, LastUsedAt: now,
-		IP: c.IP, UserAgent: truncate(c.UserAgent, 512)}
+		IP: c.IP, UserAgent: truncate(c.UserAgent, 512), TwoFactorPending: pending}
 	if err := tx.CreateToken(ctx, &t); err != nil {
 		return "", Token{}, err
 	}

@@ -144,7 +144,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 		// The right password logs in: a login attempt, in the login budget
 		// (issue 12 defect 6).
 		var tok string
-		err := s.passwordAttempt(ctx, loginKey(key, c), ErrBadCredentials, func() (err error) {
+		err := s.signInAttempt(ctx, key, c, func() (err error) {
 			tok, err = s.loginExisting(ctx, u, in.Password, c)
 			return err
 		})
@@ -232,6 +232,10 @@ func (s *Service) ChangePassword(ctx context.Context, t Token, u User, current, 
 // and record the event.
 func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string, keep int64, kinds []TokenKind, now time.Time, c Client, event string) error {
 	if err := tx.SetPassword(ctx, u.ID, hash, now); err != nil {
+		return err
+	}
+	// A new password starts the wrong-code budget afresh (SPEC §4.9).
+	if err := tx.ClearTwoFactorFailures(ctx, u.ID); err != nil {
 		return err
 	}
 	if err := tx.RevokeTokens(ctx, u.ID, keep, kinds, now); err != nil {

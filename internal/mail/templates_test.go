@@ -39,6 +39,16 @@ func sampleData(kind string) map[string]string {
 			"user_agent": sampleAgent,
 			"reset_url":  "https://dash.example.com/resetpassword/",
 		}
+	case "two_factor":
+		return map[string]string{
+			"change":     "recovery_used",
+			"remaining":  "9",
+			"email":      "ada@example.com",
+			"changed_at": "27 November 2026, 14:02 UTC",
+			"ip":         "203.0.113.7",
+			"user_agent": sampleAgent,
+			"reset_url":  "https://dash.example.com/resetpassword/",
+		}
 	case "reset_no_account":
 		return map[string]string{
 			"email":        "nobody@example.com",
@@ -124,7 +134,7 @@ func checkGolden(t *testing.T, name, got string) {
 // locales with embedded templates for every kind ("en" is the default).
 var (
 	kinds = []string{"reset_link", "password_changed", "reset_no_account",
-		"activation", "email_change_confirm", "email_change_requested", "email_changed"}
+		"activation", "email_change_confirm", "email_change_requested", "email_changed", "two_factor"}
 	shippedLocales = []string{"en", "de"}
 )
 
@@ -420,6 +430,27 @@ func TestRenderOperatorResetLink(t *testing.T) {
 			if !strings.Contains(body, data["link"]) || !strings.Contains(body, data["cancel_link"]) {
 				t.Errorf("%s operator reset mail lacks its links", locale)
 			}
+		}
+	}
+}
+
+// TestTwoFactorNoticeNamesEachChange: each change of the two_factor notice
+// has its own subject and text, in English and German.
+func TestTwoFactorNoticeNamesEachChange(t *testing.T) {
+	tmpl := loadTemplates(t, "")
+	for _, locale := range shippedLocales {
+		subjects := map[string]bool{}
+		for _, change := range []string{"totp_on", "totp_off", "recovery_used", "failures", "operator_reset"} {
+			data := sampleData("two_factor")
+			data["change"], data["failures"] = change, "5"
+			r, err := tmpl.Render("two_factor", locale, data)
+			if err != nil {
+				t.Fatalf("Render(two_factor, %s, %s): %v", locale, change, err)
+			}
+			if subjects[r.Subject] || !strings.Contains(r.Text, "ada@example.com") || !strings.Contains(r.HTML, "ada@example.com") {
+				t.Errorf("%s %s: subject %q repeated, or the address missing:\n%s", locale, change, r.Subject, r.Text)
+			}
+			subjects[r.Subject] = true
 		}
 	}
 }

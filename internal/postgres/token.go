@@ -10,14 +10,14 @@ import (
 )
 
 const tokenColumns = `id, user_id, kind, hash, label, prefix, created_at, updated_at, revoked_at,
-	last_used_at, ip, user_agent`
+	last_used_at, ip, user_agent, twofa_pending`
 
 func scanToken(row interface{ Scan(...any) error }) (account.Token, error) {
 	var t account.Token
 	var kind string
 	var created, updated, revoked, used pgtype.Timestamptz
 	err := row.Scan(&t.ID, &t.UserID, &kind, &t.Hash, &t.Label, &t.Prefix, &created, &updated, &revoked,
-		&used, &t.IP, &t.UserAgent)
+		&used, &t.IP, &t.UserAgent, &t.TwoFactorPending)
 	if err != nil {
 		return account.Token{}, mapErr(err)
 	}
@@ -29,10 +29,10 @@ func scanToken(row interface{ Scan(...any) error }) (account.Token, error) {
 // CreateToken inserts a token and sets its ID.
 func (s *Store) CreateToken(ctx context.Context, t *account.Token) error {
 	err := s.q.QueryRow(ctx, `INSERT INTO tokens (user_id, kind, hash, label, prefix,
-		created_at, updated_at, revoked_at, last_used_at, ip, user_agent)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		created_at, updated_at, revoked_at, last_used_at, ip, user_agent, twofa_pending)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		t.UserID, string(t.Kind), t.Hash, t.Label, t.Prefix, tstz(t.CreatedAt), tstz(t.UpdatedAt),
-		tstz(t.RevokedAt), tstz(t.LastUsedAt), t.IP, t.UserAgent).Scan(&t.ID)
+		tstz(t.RevokedAt), tstz(t.LastUsedAt), t.IP, t.UserAgent, t.TwoFactorPending).Scan(&t.ID)
 	return mapErr(err)
 }
 

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"Mail", mailTests},
 		{"DevMail", devMailTests},
 		{"Event", eventTests},
+		{"TwoFactor", twoFactorTests},
 		{"Ping", pingTests},
 	}
 	for _, g := range groups {

@@ -44,6 +44,12 @@ const (
 	noCaptcha   = false
 )
 
+// Which login tokens a route accepts (SPEC §4.9).
+const (
+	verifiedOnly = false // a pending token gets 403 2fa_needed
+	pendingToo   = true  // the routes that let a pending token finish
+)
+
 // route is one path of the API with its guards (routes.go).
 type route struct {
 	path    string
@@ -51,6 +57,8 @@ type route struct {
 	auth    auth
 	limit   limitName
 	captcha bool
+	// pending says a pending login token may call it.
+	pending bool
 }
 
 // caller is who sent a request that passed its route's guards: the token
@@ -100,7 +108,11 @@ func (s *Server) admit(r *http.Request, rt *route) (caller, error) {
 			return c, err
 		}
 	}
-	// The 2FA state the route accepts (SPEC §4.9) will be checked here.
+	// A pending token has shown only its first factor: it may finish the
+	// second and little else. Checked before any account state below.
+	if c.token.TwoFactorPending && !rt.pending {
+		return c, account.ErrTwoFactorNeeded
+	}
 	return c, s.routeLimit(r, rt.limit)
 }
 

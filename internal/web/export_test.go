@@ -10,6 +10,8 @@ type RouteGuards struct {
 	Auth    string // public, optional, token or loginToken
 	Limit   string // the RateLimits field, or ""
 	Captcha bool
+	// Pending: a pending login token is accepted (SPEC §4.9).
+	Pending bool
 }
 
 // APIRoutes returns the guards the route table declares.
@@ -19,7 +21,7 @@ func APIRoutes() []RouteGuards {
 		limitReset: "ResetRequest", limitResetComplete: "ResetComplete"}
 	var out []RouteGuards
 	for _, rt := range (&Server{}).apiRoutes() {
-		g := RouteGuards{Path: rt.path, Auth: auths[rt.auth], Limit: limits[rt.limit], Captcha: rt.captcha}
+		g := RouteGuards{Path: rt.path, Auth: auths[rt.auth], Limit: limits[rt.limit], Captcha: rt.captcha, Pending: rt.pending}
 		for m := range rt.methods {
 			g.Methods = append(g.Methods, m)
 		}

@@ -45,6 +45,10 @@ var apiFuzzRoutes = []struct {
 	{"POST", "/api/v2/deleteaccount/", true},
 	{"POST", "/api/v2/apikey/", true},
 	{"PATCH", "/api/v2/apikey/1/", true},
+	{"POST", "/api/v2/twofactorauth/method/", true},
+	{"POST", "/api/v2/twofactorauth/method/1/activate/", true},
+	{"POST", "/api/v2/twofactorauth/codeauth/", true},
+	{"POST", "/api/v2/twofactorauth/recoverycodes/", true},
 }
 
 var apiFuzzContentTypes = []string{
@@ -139,6 +143,11 @@ func FuzzRequestDecoders(f *testing.F) {
 	f.Add(uint8(4), uint8(0), []byte(`{"first_name":null}`))
 	f.Add(uint8(0), uint8(4), []byte(`{"email":"a@b.c"}`))
 	f.Add(uint8(2), uint8(3), []byte(`x`))
+	f.Add(uint8(17), uint8(0), []byte(`{"type":"device_totp"}`))
+	f.Add(uint8(18), uint8(0), []byte(`{"code_1":"123 456","code_2":"１２３４５６"}`))
+	f.Add(uint8(19), uint8(0), []byte(`{"code":"ABCD-EFGH-IJKL-MNOP-QRST-UVWX","recaptcha":"x"}`))
+	f.Add(uint8(19), uint8(1), []byte("code=123456&code=654321&recaptcha=x"))
+	f.Add(uint8(20), uint8(0), []byte(`{}`))
 	f.Add(uint8(6), uint8(0), []byte(`[{"password":"x"}]`))
 	f.Add(uint8(7), uint8(0), []byte(`{"password_reset_token":"x"} trailing`))
 	f.Add(uint8(8), uint8(6), []byte("\xff\xfe\x00{"))

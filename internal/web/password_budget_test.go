@@ -8,9 +8,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/ratelimit"
 	"github.com/accountd/accountd/internal/testenv"
 )
@@ -319,4 +321,31 @@ func randomToken() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
+}
+
+// TestPasswordSprayFromManyNetworksIsCapped (ASVS 2.2.1, issue 14): wrong
+// passwords for one address from many networks share one budget; once it
+// is spent even the right password from a new network waits (429), and
+// another address is not affected.
+func TestPasswordSprayFromManyNetworksIsCapped(t *testing.T) {
+	limiterKinds(t, func(t *testing.T, opts func(*envOptions)) {
+		e := newEnv(t, opts, func(o *envOptions) {
+			o.Config.AddressPasswordFailures = account.Rate{N: 20, Per: time.Hour}
+		})
+		e.register("ada@example.com", testPassword)
+		e.register("bob@example.com", testPassword)
+		for i := range 20 {
+			ip := fmt.Sprintf("198.51.%d.7", i)
+			if r := e.from(ip, "/api/v2/login/", `{"email": "ada@example.com", "password": "wrong-password"}`); r.Status != 400 {
+				t.Fatalf("wrong password %d from %s = %d, want 400", i+1, ip, r.Status)
+			}
+		}
+		r := e.from("192.0.2.200", "/api/v2/login/", `{"email": "ada@example.com", "password": "`+testPassword+`"}`)
+		if r.Status != 429 || r.Header.Get("Retry-After") == "" {
+			t.Errorf("the right password from a new network after 20 failures from 20 = %d, want 429 with Retry-After", r.Status)
+		}
+		if r := e.from("198.51.0.7", "/api/v2/login/", `{"email": "bob@example.com", "password": "`+testPassword+`"}`); r.Status != 200 {
+			t.Errorf("another address from a spraying network = %d, want 200", r.Status)
+		}
+	})
 }

@@ -11,33 +11,41 @@ import "net/http"
 //	         403 api_key_not_allowed; account.LoginTokenOnly)
 //	limit    the per-IP limit of RateLimits, besides the general one
 //	captcha  the body's recaptcha is verified, after its field errors
-//
-// The next guard (the 2FA state a route accepts, SPEC §4.9) is one more
-// column here and one more step in guard.
+//	2fa      the login tokens it accepts (SPEC §4.9): verified only, or
+//	         pending too (codeauth, email/resend, method/current, logout);
+//	         a pending token elsewhere gets 403 2fa_needed
 func (s *Server) apiRoutes() []route {
 	return []route{
-		{"/api/v2/register/", on{"POST": s.register}, public, limitRegister, withCaptcha},
-		{"/api/v2/login/", on{"POST": s.login}, public, limitLogin, withCaptcha},
-		{"/api/v2/logout/", on{"POST": s.logout, "GET": s.logout}, loginToken, noLimit, noCaptcha},
-		{"/api/v2/changepassword/", on{"POST": s.changePassword}, loginToken, noLimit, noCaptcha},
-		{"/api/v2/profile/", on{"GET": s.profile, "PATCH": s.updateProfile}, token, noLimit, noCaptcha},
-		{"/api/v2/resetpassword/", on{"POST": s.requestReset}, public, limitReset, withCaptcha},
-		{"/api/v2/resetpassword/complete/", on{"POST": s.completeReset}, public, limitResetComplete, withCaptcha},
-		{"/api/v2/resetpassword/check/", on{"POST": s.checkReset}, public, limitResetComplete, noCaptcha},
-		{"/api/v2/resetpassword/cancel/", on{"POST": s.cancelReset}, public, limitResetComplete, noCaptcha},
-		{"/api/v2/changeemail/", on{"POST": s.changeEmail}, loginToken, noLimit, noCaptcha},
-		{"/api/v2/changeemail/complete/", on{"POST": s.completeEmailChange}, loginToken, noLimit, noCaptcha},
-		{"/api/v2/changeemail/check/", on{"POST": s.checkEmailChange}, loginToken, noLimit, noCaptcha},
-		{"/api/v2/activation/", on{"GET": s.activationStatus}, token, noLimit, noCaptcha},
-		{"/api/v2/activation/resend/", on{"POST": s.resendActivation}, loginToken, noLimit, noCaptcha},
-		{"/api/v2/activation/complete/", on{"POST": s.completeActivation}, optional, noLimit, noCaptcha},
-		{"/api/v2/deleteaccount/", on{"POST": s.deleteAccount}, loginToken, noLimit, withCaptcha},
-		{"/api/v2/apikey/", on{"GET": s.listAPIKeys, "POST": s.createAPIKey}, loginToken, noLimit, noCaptcha},
+		{"/api/v2/register/", on{"POST": s.register}, public, limitRegister, withCaptcha, verifiedOnly},
+		{"/api/v2/login/", on{"POST": s.login}, public, limitLogin, withCaptcha, verifiedOnly},
+		{"/api/v2/logout/", on{"POST": s.logout, "GET": s.logout}, loginToken, noLimit, noCaptcha, pendingToo},
+		{"/api/v2/changepassword/", on{"POST": s.changePassword}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/profile/", on{"GET": s.profile, "PATCH": s.updateProfile}, token, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/resetpassword/", on{"POST": s.requestReset}, public, limitReset, withCaptcha, verifiedOnly},
+		{"/api/v2/resetpassword/complete/", on{"POST": s.completeReset}, public, limitResetComplete, withCaptcha, verifiedOnly},
+		{"/api/v2/resetpassword/check/", on{"POST": s.checkReset}, public, limitResetComplete, noCaptcha, verifiedOnly},
+		{"/api/v2/resetpassword/cancel/", on{"POST": s.cancelReset}, public, limitResetComplete, noCaptcha, verifiedOnly},
+		{"/api/v2/changeemail/", on{"POST": s.changeEmail}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/changeemail/complete/", on{"POST": s.completeEmailChange}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/changeemail/check/", on{"POST": s.checkEmailChange}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/activation/", on{"GET": s.activationStatus}, token, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/activation/resend/", on{"POST": s.resendActivation}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/activation/complete/", on{"POST": s.completeActivation}, optional, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/deleteaccount/", on{"POST": s.deleteAccount}, loginToken, noLimit, withCaptcha, verifiedOnly},
+		{"/api/v2/apikey/", on{"GET": s.listAPIKeys, "POST": s.createAPIKey}, loginToken, noLimit, noCaptcha, verifiedOnly},
 		{"/api/v2/apikey/{id}/", on{"GET": s.getAPIKey, "PATCH": s.updateAPIKey, "DELETE": s.deleteAPIKey},
-			loginToken, noLimit, noCaptcha},
-		{"/api/v2/sessions/", on{"GET": s.listSessions}, loginToken, noLimit, noCaptcha},
-		{"/api/v2/sessions/revoke_others/", on{"POST": s.revokeOtherSessions}, loginToken, noLimit, noCaptcha},
-		{"/api/v2/sessions/{id}/", on{"DELETE": s.deleteSession}, loginToken, noLimit, noCaptcha},
+			loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/sessions/", on{"GET": s.listSessions}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/sessions/revoke_others/", on{"POST": s.revokeOtherSessions}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/sessions/{id}/", on{"DELETE": s.deleteSession}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/twofactorauth/method/current/", on{"GET": s.currentMethod}, loginToken, noLimit, noCaptcha, pendingToo},
+		{"/api/v2/twofactorauth/method/", on{"POST": s.changeMethod}, loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/twofactorauth/method/{id}/activate/", on{"POST": s.activateMethod},
+			loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/twofactorauth/codeauth/", on{"POST": s.codeAuth}, loginToken, noLimit, withCaptcha, pendingToo},
+		{"/api/v2/twofactorauth/email/resend/", on{"POST": s.resendCode}, loginToken, noLimit, noCaptcha, pendingToo},
+		{"/api/v2/twofactorauth/recoverycodes/", on{"POST": s.newRecoveryCodes},
+			loginToken, noLimit, noCaptcha, verifiedOnly},
 	}
 }
 

@@ -28,7 +28,8 @@ var anyBody = func() string {
 	b, _ := json.Marshal(obj{"email": "ada@example.com", "password": testPassword, "new_password": testPassword,
 		"tos_accepted": true, "recaptcha": "x", "password_reset_token": strings.Repeat("0", 64),
 		"new_email": "ada2@example.com", "confirmation_code": strings.Repeat("0", 64),
-		"activation_token": strings.Repeat("0", 64), "label": "k"})
+		"activation_token": strings.Repeat("0", 64), "label": "k",
+		"type": "email_code", "code": "123456", "code_1": "123456", "code_2": "654321"})
 	return string(b)
 }()
 
@@ -91,7 +92,8 @@ func (e routeEnv) send(method, path, auth, ip string) response {
 // TestRouteTableGuards walks the route table and checks that each route
 // enforces what it declares, and only that: a refused captcha is 400
 // captcha_invalid, an API key 403 where only login tokens are accepted, no
-// or a made-up token 401 where one is needed, and the named limit 429.
+// or a made-up token 401 where one is needed, a pending login token 403
+// 2fa_needed where the table does not accept it, and the named limit 429.
 func TestRouteTableGuards(t *testing.T) {
 	routes := web.APIRoutes()
 	if len(routes) == 0 {
@@ -134,6 +136,24 @@ func TestRouteTableGuards(t *testing.T) {
 			}
 		}
 	})
+	t.Run("2fa", func(t *testing.T) {
+		e := newRouteEnv(t, proxy)
+		enrolTOTP(e.env, e.loginToken())
+		for _, rt := range routes {
+			if rt.Auth != "token" && rt.Auth != "loginToken" {
+				continue
+			}
+			for _, m := range rt.Methods {
+				pending := e.loginToken()
+				r := e.send(m, rt.Path, "Token "+pending, "192.0.2.13")
+				refused := r.Status == 403 && r.Code(t, "") == "2fa_needed"
+				if refused == rt.Pending {
+					t.Errorf("%s %s with a pending token = %d %s; the table declares pending %v",
+						m, rt.Path, r.Status, r.Body, rt.Pending)
+				}
+			}
+		}
+	})
 	t.Run("limit", func(t *testing.T) {
 		for _, rt := range routes {
 			if rt.Limit == "" {
@@ -159,27 +179,33 @@ func TestRouteTableGuards(t *testing.T) {
 // docs/api.md), so that a changed guard is a visible change of this list.
 func TestRouteTableMatchesContract(t *testing.T) {
 	want := map[string]string{
-		"/api/v2/register/":               "POST public Register captcha",
-		"/api/v2/login/":                  "POST public Login captcha",
-		"/api/v2/logout/":                 "GET,POST loginToken - -",
-		"/api/v2/changepassword/":         "POST loginToken - -",
-		"/api/v2/profile/":                "GET,PATCH token - -",
-		"/api/v2/resetpassword/":          "POST public ResetRequest captcha",
-		"/api/v2/resetpassword/complete/": "POST public ResetComplete captcha",
-		"/api/v2/resetpassword/check/":    "POST public ResetComplete -",
-		"/api/v2/resetpassword/cancel/":   "POST public ResetComplete -",
-		"/api/v2/changeemail/":            "POST loginToken - -",
-		"/api/v2/changeemail/complete/":   "POST loginToken - -",
-		"/api/v2/changeemail/check/":      "POST loginToken - -",
-		"/api/v2/activation/":             "GET token - -",
-		"/api/v2/activation/resend/":      "POST loginToken - -",
-		"/api/v2/activation/complete/":    "POST optional - -",
-		"/api/v2/deleteaccount/":          "POST loginToken - captcha",
-		"/api/v2/apikey/":                 "GET,POST loginToken - -",
-		"/api/v2/apikey/{id}/":            "DELETE,GET,PATCH loginToken - -",
-		"/api/v2/sessions/":               "GET loginToken - -",
-		"/api/v2/sessions/revoke_others/": "POST loginToken - -",
-		"/api/v2/sessions/{id}/":          "DELETE loginToken - -",
+		"/api/v2/register/":                           "POST public Register captcha verified",
+		"/api/v2/login/":                              "POST public Login captcha verified",
+		"/api/v2/logout/":                             "GET,POST loginToken - - pending",
+		"/api/v2/changepassword/":                     "POST loginToken - - verified",
+		"/api/v2/profile/":                            "GET,PATCH token - - verified",
+		"/api/v2/resetpassword/":                      "POST public ResetRequest captcha verified",
+		"/api/v2/resetpassword/complete/":             "POST public ResetComplete captcha verified",
+		"/api/v2/resetpassword/check/":                "POST public ResetComplete - verified",
+		"/api/v2/resetpassword/cancel/":               "POST public ResetComplete - verified",
+		"/api/v2/changeemail/":                        "POST loginToken - - verified",
+		"/api/v2/changeemail/complete/":               "POST loginToken - - verified",
+		"/api/v2/changeemail/check/":                  "POST loginToken - - verified",
+		"/api/v2/activation/":                         "GET token - - verified",
+		"/api/v2/activation/resend/":                  "POST loginToken - - verified",
+		"/api/v2/activation/complete/":                "POST optional - - verified",
+		"/api/v2/deleteaccount/":                      "POST loginToken - captcha verified",
+		"/api/v2/apikey/":                             "GET,POST loginToken - - verified",
+		"/api/v2/apikey/{id}/":                        "DELETE,GET,PATCH loginToken - - verified",
+		"/api/v2/sessions/":                           "GET loginToken - - verified",
+		"/api/v2/sessions/revoke_others/":             "POST loginToken - - verified",
+		"/api/v2/sessions/{id}/":                      "DELETE loginToken - - verified",
+		"/api/v2/twofactorauth/method/current/":       "GET loginToken - - pending",
+		"/api/v2/twofactorauth/method/":               "POST loginToken - - verified",
+		"/api/v2/twofactorauth/method/{id}/activate/": "POST loginToken - - verified",
+		"/api/v2/twofactorauth/codeauth/":             "POST loginToken - captcha pending",
+		"/api/v2/twofactorauth/email/resend/":         "POST loginToken - - pending",
+		"/api/v2/twofactorauth/recoverycodes/":        "POST loginToken - - verified",
 	}
 	got := map[string]string{}
 	for _, rt := range web.APIRoutes() {
@@ -190,7 +216,11 @@ func TestRouteTableMatchesContract(t *testing.T) {
 		if rt.Captcha {
 			captcha = "captcha"
 		}
-		got[rt.Path] = strings.Join(rt.Methods, ",") + " " + rt.Auth + " " + limit + " " + captcha
+		state := "verified"
+		if rt.Pending {
+			state = "pending"
+		}
+		got[rt.Path] = strings.Join(rt.Methods, ",") + " " + rt.Auth + " " + limit + " " + captcha + " " + state
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("route table (-want +got):\n%s", diff)
