@@ -55,8 +55,10 @@ type Store interface {
 	// LoginToken returns a valid login token of the user; ErrNotFound otherwise.
 	LoginToken(ctx context.Context, userID, id int64) (Token, error)
 	// RevokeOldLoginTokens revokes the user's valid login tokens but the
-	// newest keep, and returns how many it revoked.
-	RevokeOldLoginTokens(ctx context.Context, userID int64, keep int, t time.Time) (int, error)
+	// newest keep of the live ones (bounds as for LoginTokens): the live
+	// ones beyond keep and every expired one. It returns how many live
+	// ones it revoked (the expired are not counted: they had ended).
+	RevokeOldLoginTokens(ctx context.Context, userID int64, createdAfter, usedAfter time.Time, keep int, t time.Time) (int, error)
 
 	CreateResetToken(ctx context.Context, r *ResetToken) error
 	ResetTokenByHash(ctx context.Context, hash []byte) (ResetToken, error)

@@ -307,12 +307,15 @@ func (s *Service) mintLoginToken(ctx context.Context, tx Store, u User, c Client
 	if err := tx.LockUser(ctx, u.ID); err != nil {
 		return "", Token{}, err
 	}
-	n, err := tx.RevokeOldLoginTokens(ctx, u.ID, MaxLoginTokens-1, now)
+	// The cap counts live tokens only: expired ones (revoked here too) must
+	// not push out a session still in use (SPEC §4.10).
+	createdAfter, usedAfter := s.liveBounds(now)
+	n, err := tx.RevokeOldLoginTokens(ctx, u.ID, createdAfter, usedAfter, MaxLoginTokens-1, now)
 	if err != nil {
 		return "", Token{}, err
 	}
 	if n > 0 {
-		if err := s.event(ctx, tx, "session_revoked", u.ID, u.Email, c, "oldest, over the cap"); err != nil {
+		if err := s.event(ctx, tx, "session_revoked", u.ID, u.Email, c, fmt.Sprintf("%d oldest live, over the cap", n)); err != nil {
 			return "", Token{}, err
 		}
 	}

@@ -106,13 +106,22 @@ func (s *Store) LoginToken(ctx context.Context, userID, id int64) (account.Token
 		AND user_id = $2 AND kind = 'login' AND revoked_at IS NULL`, id, userID))
 }
 
-// RevokeOldLoginTokens revokes the user's valid login tokens but the newest
-// keep.
-func (s *Store) RevokeOldLoginTokens(ctx context.Context, userID int64, keep int, t time.Time) (int, error) {
-	tag, err := s.q.Exec(ctx, `UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND kind = 'login'
-		AND revoked_at IS NULL AND id NOT IN (SELECT id FROM tokens WHERE user_id = $2 AND kind = 'login'
-		AND revoked_at IS NULL ORDER BY id DESC LIMIT $3)`, tstz(t), userID, keep)
+// RevokeOldLoginTokens revokes the user's login tokens but the newest keep
+// of those live by the bounds (as LoginTokens reads them): the live ones
+// beyond keep and every expired one not yet revoked. It returns how many
+// live ones it revoked; the expired had already ended, and counting them
+// would report sessions the owner never saw as dropped by the cap.
+func (s *Store) RevokeOldLoginTokens(ctx context.Context, userID int64, createdAfter, usedAfter time.Time, keep int, t time.Time) (int, error) {
+	args := []any{userID, tstz(createdAfter), tstz(usedAfter), tstz(t)}
+	tag, err := s.q.Exec(ctx, `UPDATE tokens SET revoked_at = $4 WHERE id IN (SELECT id `+liveLogin+`
+		ORDER BY id DESC OFFSET $5)`, append(args, keep)...)
 	if err != nil {
+		return 0, mapErr(err)
+	}
+	// The expired: the same tokens as liveLogin's but failing a bound.
+	if _, err := s.q.Exec(ctx, `UPDATE tokens SET revoked_at = $4 WHERE user_id = $1 AND kind = 'login'
+		AND revoked_at IS NULL AND NOT (($2::timestamptz IS NULL OR created_at > $2)
+		AND ($3::timestamptz IS NULL OR coalesce(last_used_at, created_at) > $3))`, args...); err != nil {
 		return 0, mapErr(err)
 	}
 	return int(tag.RowsAffected()), nil

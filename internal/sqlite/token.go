@@ -103,15 +103,27 @@ func (s *Store) LoginToken(ctx context.Context, userID, id int64) (account.Token
 		AND user_id = ? AND kind = 'login' AND revoked_at IS NULL`, id, userID))
 }
 
-// RevokeOldLoginTokens revokes the user's valid login tokens but the newest
-// keep.
-func (s *Store) RevokeOldLoginTokens(ctx context.Context, userID int64, keep int, t time.Time) (int, error) {
-	res, err := s.write.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'login'
-		AND revoked_at IS NULL AND id NOT IN (SELECT id FROM tokens WHERE user_id = ? AND kind = 'login'
-		AND revoked_at IS NULL ORDER BY id DESC LIMIT ?)`, micros(t), userID, userID, keep)
+// RevokeOldLoginTokens revokes the user's login tokens but the newest keep
+// of those live by the bounds (as LoginTokens reads them): the live ones
+// beyond keep and every expired one not yet revoked. It returns how many
+// live ones it revoked; the expired had already ended, and counting them
+// would report sessions the owner never saw as dropped by the cap.
+func (s *Store) RevokeOldLoginTokens(ctx context.Context, userID int64, createdAfter, usedAfter time.Time, keep int, t time.Time) (int, error) {
+	c, u := micros(createdAfter), micros(usedAfter)
+	res, err := s.write.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE id IN (SELECT id `+liveLogin+`
+		ORDER BY id DESC LIMIT -1 OFFSET ?)`, micros(t), userID, c, c, u, u, keep)
 	if err != nil {
 		return 0, mapErr(err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), err
+	if err != nil {
+		return 0, err
+	}
+	// The expired: the same tokens as liveLogin's but failing a bound.
+	if _, err := s.write.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND kind = 'login'
+		AND revoked_at IS NULL AND NOT ((? IS NULL OR created_at > ?)
+		AND (? IS NULL OR coalesce(last_used_at, created_at) > ?))`, micros(t), userID, c, c, u, u); err != nil {
+		return 0, mapErr(err)
+	}
+	return int(n), nil
 }

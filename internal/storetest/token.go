@@ -215,18 +215,61 @@ var sessionTests = []test{
 		}
 		key := createToken(t, s, u.ID, account.TokenAPIKey, "key")
 		theirs := createToken(t, s, v.ID, account.TokenLogin, "theirs")
-		n, err := s.RevokeOldLoginTokens(t.Context(), u.ID, 2, base)
+		n, err := s.RevokeOldLoginTokens(t.Context(), u.ID, time.Time{}, time.Time{}, 2, base)
 		noErr(t, "RevokeOldLoginTokens(keep 2)", err)
 		if n != 2 {
 			t.Errorf("RevokeOldLoginTokens(keep 2) = %d, want 2", n)
 		}
 		logins[0].RevokedAt, logins[1].RevokedAt = base, base
 		checkTokens(t, s, "RevokeOldLoginTokens(keep 2)", append(logins, key, theirs)...)
-		n, err = s.RevokeOldLoginTokens(t.Context(), u.ID, 2, at(time.Minute))
+		n, err = s.RevokeOldLoginTokens(t.Context(), u.ID, time.Time{}, time.Time{}, 2, at(time.Minute))
 		noErr(t, "RevokeOldLoginTokens(keep 2) again", err)
 		if n != 0 {
 			t.Errorf("RevokeOldLoginTokens(keep 2) again = %d, want 0", n)
 		}
 		checkTokens(t, s, "RevokeOldLoginTokens(keep 2) again", append(logins, key, theirs)...)
+	}},
+	// The cap counts live tokens only: an old session in daily use outlives
+	// later sign-ins that have since expired, and those are revoked without
+	// being counted as dropped by the cap.
+	{"RevokeOldLoginTokensKeepsTheNewestLive", func(t *testing.T, s account.Store) {
+		u, v := createUser(t, s, newUser(1)), createUser(t, s, newUser(2))
+		createdAfter, usedAfter := at(-2*time.Hour), at(-30*time.Minute)
+		use := func(tok *account.Token) { // used now: live by usedAfter
+			noErr(t, "TouchToken", s.TouchToken(t.Context(), tok.ID, base, at(-time.Minute)))
+			tok.LastUsedAt = base
+		}
+		daily := createToken(t, s, u.ID, account.TokenLogin, "daily")
+		use(&daily)
+		expired1 := createToken(t, s, u.ID, account.TokenLogin, "expired1") // last used at(-1h)
+		expired2 := createToken(t, s, u.ID, account.TokenLogin, "expired2")
+		recent := createToken(t, s, u.ID, account.TokenLogin, "recent")
+		use(&recent)
+		key := createToken(t, s, u.ID, account.TokenAPIKey, "key")
+		theirs := createToken(t, s, v.ID, account.TokenLogin, "theirs") // expired, another account
+		n, err := s.RevokeOldLoginTokens(t.Context(), u.ID, createdAfter, usedAfter, 2, base)
+		noErr(t, "RevokeOldLoginTokens(keep 2 live of 4)", err)
+		if n != 0 {
+			t.Errorf("RevokeOldLoginTokens(keep 2 live of 4) = %d live revoked, want 0", n)
+		}
+		expired1.RevokedAt, expired2.RevokedAt = base, base
+		checkTokens(t, s, "RevokeOldLoginTokens(keep 2 live of 4)", daily, expired1, expired2, recent, key, theirs)
+		newest := createToken(t, s, u.ID, account.TokenLogin, "newest")
+		use(&newest)
+		n, err = s.RevokeOldLoginTokens(t.Context(), u.ID, createdAfter, usedAfter, 2, at(time.Minute))
+		noErr(t, "RevokeOldLoginTokens(keep 2 of 3 live)", err)
+		if n != 1 {
+			t.Errorf("RevokeOldLoginTokens(keep 2 of 3 live) = %d live revoked, want 1", n)
+		}
+		daily.RevokedAt = at(time.Minute)
+		checkTokens(t, s, "RevokeOldLoginTokens(keep 2 of 3 live)", daily, expired1, expired2, recent, newest, key, theirs)
+		// A token too old by createdAfter is expired, however recently used.
+		n, err = s.RevokeOldLoginTokens(t.Context(), u.ID, at(-30*time.Minute), time.Time{}, 2, at(2*time.Minute))
+		noErr(t, "RevokeOldLoginTokens(created after at(-30m))", err)
+		if n != 0 {
+			t.Errorf("RevokeOldLoginTokens(created after at(-30m)) = %d live revoked, want 0", n)
+		}
+		recent.RevokedAt, newest.RevokedAt = at(2*time.Minute), at(2*time.Minute)
+		checkTokens(t, s, "RevokeOldLoginTokens(created after at(-30m))", daily, expired1, expired2, recent, newest, key, theirs)
 	}},
 }

@@ -219,3 +219,23 @@ func TestAtMost100LiveLoginTokens(t *testing.T) {
 		t.Errorf("sessions after 101 sign-ins = %d, want %d", count, account.MaxLoginTokens)
 	}
 }
+
+// TestSessionCapCountsLiveTokensOnly: the cap of 100 is on live tokens. An
+// old session in daily use outlives 99 later sign-ins that have since
+// expired, and the next sign-in keeps it (the reviewer's scenario).
+func TestSessionCapCountsLiveTokensOnly(t *testing.T) {
+	e := newEnv(t, withLifetimes(14*day, 0))
+	daily := e.register("ada@example.com", testPassword)
+	for range account.MaxLoginTokens - 1 {
+		e.login("ada@example.com", testPassword)
+	}
+	for range 2 { // the daily session is used; the 99 others idle past 14 days
+		e.Clock.Advance(13 * day)
+		wantStatus(t, "the daily session", e.do("GET", "/api/v2/profile/", nil, daily), 200, "")
+	}
+	newest := e.login("ada@example.com", testPassword)
+	wantStatus(t, "the daily session after the next sign-in", e.do("GET", "/api/v2/profile/", nil, daily), 200, "")
+	if count, _ := sessionList(t, e, newest); count != 2 {
+		t.Errorf("sessions = %d, want 2 (the daily one and the newest)", count)
+	}
+}
