@@ -263,7 +263,7 @@ func TestIPv6ClientsKeyedByPrefix(t *testing.T) {
 		}
 	})
 	t.Run("reset", func(t *testing.T) {
-		e := newEnv(t, withLimits(nil))
+		e := newEnv(t, withLimits(nil), withFrozenLimiter())
 		throttled := 0
 		for i := range 30 {
 			ip := fmt.Sprintf("2001:db8:9:9:%x:%x::1", i, i*7)
@@ -271,10 +271,8 @@ func TestIPv6ClientsKeyedByPrefix(t *testing.T) {
 				throttled++
 			}
 		}
-		// 20 on an idle machine; the limiter is on real time, so a slow
-		// run may see a slot or two come back.
-		if throttled < 15 {
-			t.Errorf("30 reset requests from one /64 with a limit of 10 a minute: %d throttled, want about 20", throttled)
+		if throttled != 20 {
+			t.Errorf("30 reset requests from one /64 with a limit of 10 a minute: %d throttled, want 20", throttled)
 		}
 	})
 	t.Run("prefix is configurable", func(t *testing.T) {
@@ -291,7 +289,7 @@ func TestIPv6ClientsKeyedByPrefix(t *testing.T) {
 // TestRandomTokensShareTheIPLimit (defect 11): made-up tokens do not each
 // get a bucket of the general limit; they count for the IP.
 func TestRandomTokensShareTheIPLimit(t *testing.T) {
-	e := newEnv(t, withLimits(nil))
+	e := newEnv(t, withLimits(nil), withFrozenLimiter())
 	throttled := 0
 	for range 300 {
 		tok := randomToken()
@@ -305,10 +303,8 @@ func TestRandomTokensShareTheIPLimit(t *testing.T) {
 			t.Fatalf("a made-up token = %d %s, want 401 or 429", r.Status, r.Body)
 		}
 	}
-	// 60 on an idle machine; the limiter is on real time (one slot back
-	// every 250 ms), so a slow run sees a few come back.
-	if throttled < 30 {
-		t.Errorf("300 requests with made-up tokens from one IP, general limit 240/min: %d throttled, want about 60", throttled)
+	if throttled != 60 {
+		t.Errorf("300 requests with made-up tokens from one IP, general limit 240/min: %d throttled, want 60", throttled)
 	}
 }
 
@@ -348,4 +344,12 @@ func TestPasswordSprayFromManyNetworksIsCapped(t *testing.T) {
 			t.Errorf("another address from a spraying network = %d, want 200", r.Status)
 		}
 	})
+}
+
+// withFrozenLimiter counts the rate limits on a clock that does not move, so
+// a test can count exactly how many requests a limit refuses however slowly
+// it runs (a real-time limiter gives slots back while the test sends).
+func withFrozenLimiter() func(*envOptions) {
+	frozen := &clock{t: time.Date(2026, 11, 27, 13, 58, 10, 0, time.UTC)}
+	return func(o *envOptions) { o.Web.Limiter = ratelimit.NewMemory(frozen.Now) }
 }
