@@ -116,6 +116,8 @@ func (b *bench) scenario(ctx context.Context, name string, c int) []Row {
 		rows = b.mailLatency(ctx, c)
 	case "enum-timing":
 		rows = b.enumTiming(ctx, c)
+	case "forward-auth":
+		rows = []Row{b.forwardAuth(ctx, c)}
 	}
 	return rows
 }

@@ -18,6 +18,7 @@ type call struct {
 	path   string
 	body   []byte // JSON; nil sends none
 	agent  string // User-Agent; "" sends the tool's name
+	token  string // sent as "Authorization: Token …" when not ""
 }
 
 // loadSpec says how to drive one run.
@@ -164,6 +165,9 @@ func do(ctx context.Context, client *http.Client, base string, c call) sample {
 	req.Header.Set("User-Agent", userAgent)
 	if c.agent != "" {
 		req.Header.Set("User-Agent", c.agent)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Token "+c.token)
 	}
 	s.start = time.Now()
 	res, err := client.Do(req)

@@ -43,7 +43,7 @@ func main() {
 }
 
 // scenarioNames are the scenarios, in the order they run by default.
-var scenarioNames = []string{"reset-request", "login", "complete", "mail-latency", "enum-timing"}
+var scenarioNames = []string{"reset-request", "login", "complete", "mail-latency", "enum-timing", "forward-auth"}
 
 // config holds the flags.
 type config struct {

@@ -37,6 +37,8 @@ func commands() []command {
 		{"purge", "[flags]", "erase deleted accounts past the grace period and old sent mail (serve does it hourly)", "", purge},
 		{"totp", "[-pair] SECRET", "print the current TOTP code of a secret_key, as an authenticator app would",
 			"For trying two-factor authentication with curl; it opens no database.", totpCode},
+		{"health", "[-ready] [flags]", "ask a running accountd's admin listener whether it is alive (or, with -ready, ready)",
+			"Exits 0 when it answers 200, 1 otherwise; the container image's HEALTHCHECK uses it.", health},
 		{"version", "", "print the version, commit and Go version", "", version},
 		{"help", "", "print this list", "", nil},
 	}

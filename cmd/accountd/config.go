@@ -55,6 +55,8 @@ type config struct {
 	TrustedProxies     string
 	IPv6Prefix         int
 	CORSOrigins        string
+	ForwardAuthPath    string
+	ForwardAuthHosts   string
 	TLSCert, TLSKey    string
 	LogFormat          string
 	LogLevel           string
@@ -120,6 +122,8 @@ func settings() []setting {
 		{"trusted-proxies", "ACCOUNTD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", str(func(c *config) *string { return &c.TrustedProxies })},
 		{"ipv6-prefix", "ACCOUNTD_IPV6_PREFIX", "64", "IPv6 clients share per-IP limits by this prefix length (IPv4: per address)", intSetting(func(c *config) *int { return &c.IPv6Prefix })},
 		{"cors-origins", "ACCOUNTD_CORS_ORIGINS", "", "origins allowed to call the API from a browser", str(func(c *config) *string { return &c.CORSOrigins })},
+		{"forward-auth-path", "ACCOUNTD_FORWARD_AUTH_PATH", "/auth/verify", "where a reverse proxy asks whether a request is signed in; off disables", str(func(c *config) *string { return &c.ForwardAuthPath })},
+		{"forward-auth-hosts", "ACCOUNTD_FORWARD_AUTH_HOSTS", "", "hosts (or *.domain) a browser may return to after signing in from forward auth", str(func(c *config) *string { return &c.ForwardAuthHosts })},
 		{"tls-cert", "ACCOUNTD_TLS_CERT", "", "certificate file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSCert })},
 		{"tls-key", "ACCOUNTD_TLS_KEY", "", "key file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSKey })},
 		{"log-format", "ACCOUNTD_LOG_FORMAT", "", "json or text [json; text with -dev]", str(func(c *config) *string { return &c.LogFormat })},
@@ -407,6 +411,9 @@ func (c *config) finish() error {
 		return fmt.Errorf("ACCOUNTD_TOTP_SKEW: %w", err)
 	}
 	if err := checkEmail2FA(c.Email2FA); err != nil {
+		return err
+	}
+	if err := checkForwardAuth(c.ForwardAuthPath, c.ForwardAuthHosts); err != nil {
 		return err
 	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {

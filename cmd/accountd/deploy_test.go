@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"net"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -160,5 +163,182 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	out, err := exec.Command(analyze, "verify", unitCopy).CombinedOutput()
 	if err != nil || len(out) > 0 {
 		t.Errorf("systemd-analyze verify deploy/accountd.service: %v\n%s", err, out)
+	}
+}
+
+// TestSystemdAnalyzeSecurity: the unit's exposure, as systemd-analyze
+// security scores it (0 best, 10 worst), stays at most 1.5; the shipped
+// unit scores 1.4, and a hardening line dropped by mistake raises it above.
+func TestSystemdAnalyzeSecurity(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed; TestSystemdUnitCanWriteItsState checks the unit without it")
+	}
+	unit, err := os.ReadFile("../../deploy/accountd.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unitCopy := filepath.Join(t.TempDir(), "accountd.service")
+	if err := os.WriteFile(unitCopy, unit, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// --threshold is on the 0–100 scale of the exposure shown as 0–10.
+	out, err := exec.Command(analyze, "security", "--offline=true", "--threshold=15", "--no-pager", unitCopy).CombinedOutput()
+	if err != nil {
+		t.Errorf("systemd-analyze security deploy/accountd.service: exposure above 1.5 (%v)\n%s", err, out)
+	}
+}
+
+// dockerfile is deploy/Dockerfile as instructions: each with its keyword
+// (upper case) and its arguments, continuation lines joined.
+type instruction struct{ keyword, args string }
+
+func readDockerfile(t *testing.T) []instruction {
+	t.Helper()
+	b, err := os.ReadFile("../../deploy/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []instruction
+	var cur strings.Builder
+	for _, line := range strings.Split(string(b), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if cur.Len() == 0 && (trimmed == "" || strings.HasPrefix(trimmed, "#")) {
+			continue
+		}
+		cur.WriteString(strings.TrimSuffix(trimmed, `\`) + " ")
+		if strings.HasSuffix(trimmed, `\`) {
+			continue
+		}
+		kw, args, _ := strings.Cut(strings.TrimSpace(cur.String()), " ")
+		out = append(out, instruction{strings.ToUpper(kw), strings.TrimSpace(args)})
+		cur.Reset()
+	}
+	return out
+}
+
+// TestDockerfileRules checks the rules of deploy/Dockerfile that matter, as
+// hadolint would (no Debian package provides it, and no Docker engine is here
+// to build the image): a build stage and a final stage from pinned images; a
+// static binary; a non-root user; the SQLite default inside a volume; listeners
+// on all interfaces at the exposed ports; a HEALTHCHECK that runs `accountd
+// health`; exec-form ENTRYPOINT/CMD; no ADD; ENV names that are real settings.
+func TestDockerfileRules(t *testing.T) {
+	ins := readDockerfile(t)
+	var froms []string
+	last := 0
+	for i, in := range ins {
+		if in.keyword == "FROM" {
+			froms = append(froms, in.args)
+			last = i
+		}
+	}
+	if len(froms) < 2 {
+		t.Fatalf("FROM %v: want a build stage and a final stage", froms)
+	}
+	for _, f := range froms {
+		image := strings.Fields(f)[0]
+		if _, tag, ok := strings.Cut(image[strings.LastIndex(image, "/")+1:], ":"); !ok || tag == "" || tag == "latest" {
+			t.Errorf("FROM %s: pin a tag (not latest)", image)
+		}
+	}
+	final := ins[last:]
+	get := func(kw string) []string {
+		var v []string
+		for _, in := range final {
+			if in.keyword == kw {
+				v = append(v, in.args)
+			}
+		}
+		return v
+	}
+	for _, in := range ins {
+		if in.keyword == "ADD" {
+			t.Errorf("ADD %s: use COPY (ADD fetches URLs and unpacks archives)", in.args)
+		}
+		if in.keyword == "RUN" && strings.Contains(in.args, "go build") && !strings.Contains(in.args, "CGO_ENABLED=0") {
+			t.Errorf("RUN %s: build with CGO_ENABLED=0 (a static binary on a base without libc)", in.args)
+		}
+	}
+	users := get("USER")
+	if len(users) == 0 {
+		t.Fatal("the final stage sets no USER: it would run as root")
+	}
+	if u := strings.Split(users[len(users)-1], ":")[0]; u == "root" || u == "0" {
+		t.Errorf("USER %s: run as a non-root user", users[len(users)-1])
+	}
+	env := map[string]string{}
+	for _, e := range get("ENV") {
+		for _, kv := range strings.Fields(e) {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+	}
+	known := map[string]bool{}
+	for _, s := range settings() {
+		known[s.env] = true
+	}
+	for k := range env {
+		if !known[k] {
+			t.Errorf("ENV %s: not a setting of accountd", k)
+		}
+	}
+	db := env["ACCOUNTD_DATABASE_URL"]
+	volumes := strings.Join(get("VOLUME"), " ")
+	if db == "" || !path.IsAbs(db) || !strings.Contains(volumes, `"`+path.Dir(db)+`"`) {
+		t.Errorf("ACCOUNTD_DATABASE_URL=%q, VOLUME %s: the SQLite file must be in a volume", db, volumes)
+	}
+	if wd := get("WORKDIR"); len(wd) == 0 || wd[len(wd)-1] != path.Dir(db) {
+		t.Errorf("WORKDIR %v: want the volume %s (relative paths land there)", wd, path.Dir(db))
+	}
+	exposed := strings.Fields(strings.Join(get("EXPOSE"), " "))
+	for _, k := range []string{"ACCOUNTD_ADDR", "ACCOUNTD_ADMIN_ADDR"} {
+		host, port, err := net.SplitHostPort(env[k])
+		if err != nil || host != "" {
+			t.Errorf("%s=%q: want :PORT (all interfaces: the container's network is its boundary)", k, env[k])
+			continue
+		}
+		if !slices.Contains(exposed, port) {
+			t.Errorf("%s=%s: port %s is not in EXPOSE %v", k, env[k], port, exposed)
+		}
+	}
+	hc := get("HEALTHCHECK")
+	if len(hc) != 1 || !strings.Contains(hc[0], `CMD ["/usr/local/bin/accountd", "health"]`) {
+		t.Errorf("HEALTHCHECK %v: want CMD [\"/usr/local/bin/accountd\", \"health\"] (exec form: the image has no shell)", hc)
+	}
+	for _, kw := range []string{"ENTRYPOINT", "CMD"} {
+		v := get(kw)
+		if len(v) != 1 || !strings.HasPrefix(v[0], "[") {
+			t.Errorf("%s %v: want one, in exec form (signals reach accountd; no shell in the image)", kw, v)
+		}
+	}
+	if ep := get("ENTRYPOINT"); len(ep) == 1 && ep[0] != `["/usr/local/bin/accountd"]` {
+		t.Errorf("ENTRYPOINT %s: want [\"/usr/local/bin/accountd\"]", ep[0])
+	}
+}
+
+// TestComposeNamesRealSettings: every ACCOUNTD_* variable that
+// deploy/compose.yaml and its example .env set is a setting of accountd (a
+// misspelt one would be ignored silently).
+func TestComposeNamesRealSettings(t *testing.T) {
+	known := map[string]bool{}
+	for _, s := range settings() {
+		known[s.env] = true
+	}
+	re := regexp.MustCompile(`(?m)^\s*(ACCOUNTD_[A-Z0-9_]+)\s*[:=]`)
+	for _, name := range []string{"../../deploy/compose.yaml", "../../deploy/compose.env.example"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := re.FindAllStringSubmatch(string(b), -1)
+		if len(found) == 0 {
+			t.Errorf("%s sets no ACCOUNTD_* variable", name)
+		}
+		for _, m := range found {
+			if !known[m[1]] {
+				t.Errorf("%s: %s is not a setting of accountd", name, m[1])
+			}
+		}
 	}
 }

@@ -315,6 +315,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Dev:               cfg.Dev,
 		AdminURL:          adminURL(cfg.AdminAddr),
 		AppURL:            cfg.AppURL,
+		ForwardAuthPath:   cfg.forwardAuthPath(),
+		ForwardAuthHosts:  splitList(cfg.ForwardAuthHosts),
 	})
 	return a.listen(ctx, handler, stdout)
 }

@@ -31,6 +31,7 @@ var (
 	Redis    = Need{"Redis", "redis", "set ACCOUNTD_TEST_REDIS_URL=redis://127.0.0.1:6379/0"}
 	Chromium = Need{"Chromium", "chromium", "apt-get install chromium"}
 	Shell    = Need{"the shell tools (bash, curl, python3, go)", "shell", "apt-get install bash curl python3; go on PATH"}
+	Nginx    = Need{"nginx", "nginx", "apt-get install nginx"}
 )
 
 // skipped counts the tests of this test binary skipped per need.
@@ -80,7 +81,7 @@ func Summary(pkg string) string {
 	defer skipped.Unlock()
 	total := 0
 	var what []string
-	for _, n := range []Need{Postgres, Redis, Chromium, Shell} {
+	for _, n := range []Need{Postgres, Redis, Chromium, Shell, Nginx} {
 		if c := skipped.n[n]; c > 0 {
 			total += c
 			what = append(what, fmt.Sprintf("%d for %s (%s)", c, n.Name, n.Enable))

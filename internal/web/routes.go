@@ -61,6 +61,7 @@ func (s *Server) routes() http.Handler {
 		s.handle(mux, rt.path, ms)
 	}
 	s.pageRoutes(mux)
+	s.forwardAuthRoute(mux)
 	if s.cfg.DevInbox != nil {
 		s.handle(mux, "/dev/mail/", methods{"GET": s.devInbox()})
 		s.handle(mux, "/dev/mail/{id}/", methods{"GET": s.devMessage()})

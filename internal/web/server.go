@@ -65,6 +65,13 @@ type Config struct {
 	// ("Go to the app") so the user has somewhere to sign in; "" links
 	// nothing.
 	AppURL string
+	// ForwardAuthPath is where a reverse proxy asks whether a request is
+	// signed in (forwardauth.go); "" turns it off.
+	ForwardAuthPath string
+	// ForwardAuthHosts are the hosts ("app.example.com", or "*.example.com"
+	// for any host under it) that a browser may be sent back to after
+	// signing in from forward auth.
+	ForwardAuthHosts []string
 }
 
 // Server holds the handlers' dependencies.

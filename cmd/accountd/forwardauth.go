@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// forwardAuthPathRE: an absolute path of plain segments, without a
+// trailing slash, so it cannot hold a route pattern.
+var forwardAuthPathRE = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`)
+
+// reservedPrefixes are the first path segments of accountd's own routes:
+// the forward-auth path may not sit among them.
+var reservedPrefixes = []string{"api", "dev", "static", "resetpassword", "changeemail", "activation",
+	"favicon.ico", "login", "logout", "register", "account"}
+
+// checkForwardAuth validates ACCOUNTD_FORWARD_AUTH_PATH and _HOSTS.
+func checkForwardAuth(path, hosts string) error {
+	if path != "off" {
+		if !forwardAuthPathRE.MatchString(path) {
+			return fmt.Errorf("ACCOUNTD_FORWARD_AUTH_PATH: %q is not an absolute path like /auth/verify (letters, digits, . _ ~ -; no trailing slash), or off", path)
+		}
+		first, _, _ := strings.Cut(path[1:], "/")
+		for _, r := range reservedPrefixes {
+			if first == r {
+				return fmt.Errorf("ACCOUNTD_FORWARD_AUTH_PATH: %q is among accountd's own routes (/%s/…); choose another, such as /auth/verify", path, r)
+			}
+		}
+	}
+	for _, h := range splitList(hosts) {
+		name := strings.TrimPrefix(h, "*.")
+		if strings.ContainsAny(name, "/:*@ ") || !strings.Contains(name, ".") && name != "localhost" {
+			return fmt.Errorf("ACCOUNTD_FORWARD_AUTH_HOSTS: %q is not a host name (app.example.com) or *.example.com", h)
+		}
+	}
+	return nil
+}
+
+// forwardAuthPath is the path web.Config wants: "" when off.
+func (c *config) forwardAuthPath() string {
+	if c.ForwardAuthPath == "off" {
+		return ""
+	}
+	return c.ForwardAuthPath
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}

@@ -1,0 +1,196 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/accountd/accountd/internal/web"
+)
+
+// Forward authentication (/auth/verify) for a reverse proxy, over HTTP on
+// SQLite or PostgreSQL.
+
+// withForwardAuth turns forward auth on at its default path, with the hosts
+// a browser may return to.
+func withForwardAuth(hosts ...string) func(*envOptions) {
+	return func(o *envOptions) {
+		o.Web.ForwardAuthPath = web.DefaultForwardAuthPath
+		o.Web.ForwardAuthHosts = hosts
+		o.Web.PublicURL = "https://accounts.example.com"
+	}
+}
+
+// verify asks /auth/verify as a proxy would, with the token when not "" and
+// the extra headers; it never follows a redirect.
+func verify(t *testing.T, e *env, method, query, token string, header http.Header) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, e.URL+"/auth/verify"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
+}
+
+func TestForwardAuthSignedIn(t *testing.T) {
+	e := newEnv(t, withForwardAuth())
+	token := e.register("ada@example.com", testPassword)
+	id := strconv.FormatInt(int64(sfProfile(t, e, token)["id"].(float64)), 10)
+	for _, method := range []string{"GET", "HEAD", "POST", "DELETE"} {
+		res := verify(t, e, method, "", token, nil)
+		if res.StatusCode != 204 || res.Header.Get("X-Accountd-User-Id") != id ||
+			res.Header.Get("X-Accountd-Email") != "ada@example.com" ||
+			res.Header.Get("X-Accountd-Two-Factor") != "false" || res.Header.Get("X-Accountd-Credential") != "login" {
+			t.Errorf("%s /auth/verify = %d %v, want 204 with ada's id %s, email, two-factor false, login", method, res.StatusCode, res.Header, id)
+		}
+		if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("%s /auth/verify: Cache-Control %q, want no-store (a cache must not answer for another user)", method, cc)
+		}
+	}
+
+	key := sfCreateKey(t, e, token, "backup job")["key"].(string)
+	if res := verify(t, e, "GET", "", key, nil); res.StatusCode != 204 || res.Header.Get("X-Accountd-Credential") != "api_key" ||
+		res.Header.Get("X-Accountd-User-Id") != id {
+		t.Errorf("an API key: %d %v, want 204 with credential api_key", res.StatusCode, res.Header)
+	}
+}
+
+func TestForwardAuthTwoFactor(t *testing.T) {
+	e := newEnv(t, withForwardAuth())
+	first := e.register("ada@example.com", testPassword)
+	totp := enrolTOTP(e, first)
+	if res := verify(t, e, "GET", "", first, nil); res.StatusCode != 204 || res.Header.Get("X-Accountd-Two-Factor") != "true" {
+		t.Errorf("the token that turned TOTP on: %d, two-factor %q; want 204, true", res.StatusCode, res.Header.Get("X-Accountd-Two-Factor"))
+	}
+	pending := e.login("ada@example.com", testPassword)
+	if res := verify(t, e, "GET", "", pending, nil); res.StatusCode != 401 || res.Header.Get("X-Accountd-User-Id") != "" {
+		t.Errorf("a pending token (password only): %d %v, want 401 without user headers", res.StatusCode, res.Header)
+	}
+	if r := tfCodeAuth(e, pending, tfCode(e, totp.secret)); r.Status != 204 {
+		t.Fatalf("codeauth = %d %s", r.Status, r.Body)
+	}
+	if res := verify(t, e, "GET", "", pending, nil); res.StatusCode != 204 || res.Header.Get("X-Accountd-Two-Factor") != "true" {
+		t.Errorf("after codeauth: %d, two-factor %q; want 204, true", res.StatusCode, res.Header.Get("X-Accountd-Two-Factor"))
+	}
+}
+
+func TestForwardAuthRefuses(t *testing.T) {
+	e := newEnv(t, withForwardAuth(), withLifetimes(14*day, 30*day))
+	if res := verify(t, e, "GET", "", "", nil); res.StatusCode != 401 || res.Header.Get("WWW-Authenticate") != "Token" {
+		t.Errorf("no credential: %d %v, want 401 with WWW-Authenticate: Token", res.StatusCode, res.Header)
+	}
+	if res := verify(t, e, "GET", "", strings.Repeat("a", 40), nil); res.StatusCode != 401 {
+		t.Errorf("an unknown token: %d, want 401", res.StatusCode)
+	}
+	for _, forged := range []string{"X-Accountd-User-Id", "X-Accountd-Email"} {
+		if res := verify(t, e, "GET", "", "", http.Header{forged: {"1"}}); res.StatusCode != 401 || res.Header.Get(forged) != "" {
+			t.Errorf("no credential but a %s header: %d %v, want 401 without it", forged, res.StatusCode, res.Header)
+		}
+	}
+
+	loggedOut := e.register("ada@example.com", testPassword)
+	if r := e.do("POST", "/api/v2/logout/", nil, loggedOut); r.Status != 204 {
+		t.Fatalf("logout = %d", r.Status)
+	}
+	if res := verify(t, e, "GET", "", loggedOut, nil); res.StatusCode != 401 {
+		t.Errorf("a logged-out token: %d, want 401", res.StatusCode)
+	}
+
+	idle := e.login("ada@example.com", testPassword)
+	e.Clock.Advance(15 * day)
+	if res := verify(t, e, "GET", "", idle, nil); res.StatusCode != 401 {
+		t.Errorf("a token idle for 15 days (idle lifetime 14): %d, want 401", res.StatusCode)
+	}
+
+	gone := e.login("ada@example.com", testPassword)
+	if r := e.do("POST", "/api/v2/deleteaccount/", obj{"password": testPassword, "recaptcha": "x"}, gone); r.Status != 204 {
+		t.Fatalf("delete account = %d %s", r.Status, r.Body)
+	}
+	if res := verify(t, e, "GET", "", gone, nil); res.StatusCode != 403 {
+		t.Errorf("a deleted account's token: %d, want 403", res.StatusCode)
+	}
+}
+
+// TestForwardAuthBrowserRedirect: a browser that is not signed in is sent to
+// the sign-in page with the URL to come back to, when that URL is https on
+// an allowed host; every open-redirect attempt gets the plain 401 instead.
+func TestForwardAuthBrowserRedirect(t *testing.T) {
+	e := newEnv(t, withForwardAuth("app.example.com", "*.tools.example.com"))
+	html := http.Header{"Accept": {"text/html,application/xhtml+xml"}}
+	signIn := func(back string) string {
+		return "https://accounts.example.com/login/?rd=" + url.QueryEscape(back)
+	}
+	for _, c := range []struct {
+		what, query string
+		header      http.Header
+		want        string
+	}{
+		{"rd on an allowed host", "?rd=" + url.QueryEscape("https://app.example.com/reports?q=1"), nil, "https://app.example.com/reports?q=1"},
+		{"rd under an allowed *.domain", "?rd=" + url.QueryEscape("https://grafana.tools.example.com/"), nil, "https://grafana.tools.example.com/"},
+		{"nginx's X-Original-URL", "", http.Header{"X-Original-Url": {"https://app.example.com/a/b"}}, "https://app.example.com/a/b"},
+		{"Traefik's X-Forwarded-*", "", http.Header{"X-Forwarded-Proto": {"https"}, "X-Forwarded-Host": {"app.example.com"},
+			"X-Forwarded-Uri": {"/x?y=z"}}, "https://app.example.com/x?y=z"},
+	} {
+		h := html.Clone()
+		for k, v := range c.header {
+			h[k] = v
+		}
+		res := verify(t, e, "GET", c.query, "", h)
+		if res.StatusCode != 302 || res.Header.Get("Location") != signIn(c.want) {
+			t.Errorf("%s: %d Location %q, want 302 to %q", c.what, res.StatusCode, res.Header.Get("Location"), signIn(c.want))
+		}
+	}
+
+	for _, rd := range []string{
+		"https://evil.example", "//evil.example", `/\evil.example`, "/local/path", "http://app.example.com/",
+		"https://app.example.com@evil.example/", "https://user:pw@app.example.com/", "https://app.example.com.evil.example/",
+		"https://tools.example.com/", "https://evil.example/.tools.example.com", "javascript:alert(1)",
+		"https:app.example.com", "https://app.example.com\\@evil.example", " https://app.example.com/",
+	} {
+		res := verify(t, e, "GET", "?rd="+url.QueryEscape(rd), "", html)
+		if res.StatusCode != 401 || res.Header.Get("Location") != "" {
+			t.Errorf("rd=%q: %d Location %q, want 401 and no redirect", rd, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	if res := verify(t, e, "GET", "", "", http.Header{"Accept": {"text/html"}, "X-Forwarded-Proto": {"https"},
+		"X-Forwarded-Host": {"evil.example"}, "X-Forwarded-Uri": {"/"}}); res.StatusCode != 401 || res.Header.Get("Location") != "" {
+		t.Errorf("X-Forwarded-Host evil.example: %d Location %q, want 401 and no redirect", res.StatusCode, res.Header.Get("Location"))
+	}
+	// Not a browser: the 401, whatever rd says.
+	if res := verify(t, e, "GET", "?rd="+url.QueryEscape("https://app.example.com/"), "", nil); res.StatusCode != 401 {
+		t.Errorf("an API client with a good rd: %d, want 401", res.StatusCode)
+	}
+	// A pending token in a browser goes to the sign-in page to finish.
+	token := e.register("ada@example.com", testPassword)
+	enrolTOTP(e, token)
+	pending := e.login("ada@example.com", testPassword)
+	res := verify(t, e, "GET", "?rd="+url.QueryEscape("https://app.example.com/"), pending, html)
+	if res.StatusCode != 302 {
+		t.Errorf("a pending token in a browser: %d, want 302 to the sign-in page", res.StatusCode)
+	}
+}
+
+// TestForwardAuthOff: with no path configured there is no such route.
+func TestForwardAuthOff(t *testing.T) {
+	e := newEnv(t)
+	token := e.register("ada@example.com", testPassword)
+	if res := verify(t, e, "GET", "", token, nil); res.StatusCode != 404 {
+		t.Errorf("/auth/verify with forward auth off = %d, want 404", res.StatusCode)
+	}
+}
