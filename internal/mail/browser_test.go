@@ -6,6 +6,23 @@ import (
 	"unicode"
 )
 
+func TestBrowserFamily(t *testing.T) {
+	for _, tt := range []struct{ ua, want string }{
+		{"Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0", "Firefox on Linux"},
+		{"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox on Linux"},
+		{"Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36", "Samsung Internet on Android"},
+		{"Firefox/132.0", "Firefox"},
+		{"curl/8.5.0", "curl"},
+		{"rf-test-browser/1.0 (X11; Linux x86_64)", "rf-test-browser on Linux"},
+		{"du-req-003", "du-req-003"},
+		{"", ""},
+	} {
+		if got := BrowserFamily(tt.ua); got != tt.want {
+			t.Errorf("BrowserFamily(%q) = %q, want %q", tt.ua, got, tt.want)
+		}
+	}
+}
+
 func TestBrowser(t *testing.T) {
 	for _, tt := range []struct{ ua, want string }{
 		{"Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0", "Firefox 132 on Linux"},
