@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -473,4 +475,47 @@ func TestActivationWrongCodesNotCounted(t *testing.T) {
 func jsonNumber(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestEmailCodeNotInDatabase: a copy of the database, taken while the code
+// mail is queued, while it is being sent and after, holds the emailed code
+// neither raw nor as a bare SHA-256 (a million tries reverse that); only
+// the keyed HMAC bound to the token.
+func TestEmailCodeNotInDatabase(t *testing.T) {
+	store, db := msOpenRawStore(t)
+	sender := &msSnapshotSender{t: t, db: db}
+	e := newEnv(t, func(o *envOptions) { o.Store, o.Sender = store, sender }, withEmail2FA(account.EmailTwoFactorAlways, false))
+	e.register("ada@example.com", tfPassword)
+	tok := ecLogin(e, "ada@example.com", ecFirefox)
+	copies := map[string]string{"queued": db.dump(t)}
+	e.deliver()
+	copies["sent"] = db.dump(t)
+	for i, s := range sender.snaps {
+		copies["sending mail "+string(rune('1'+i))] = s
+	}
+	var code string
+	for _, text := range sender.texts {
+		if m := ecCodePattern.FindStringSubmatch(text); m != nil {
+			code = m[1]
+		}
+	}
+	if code == "" {
+		t.Fatalf("no code was emailed:\n%s", strings.Join(sender.texts, "\n---\n"))
+	}
+	if p, ok := db.(msPostgresColumns); ok {
+		copies["bytea columns"] = tfByteaDump(t, p.conn)
+	}
+	sum := sha256.Sum256([]byte(code))
+	for name, copy := range copies {
+		if name != "bytea columns" && strings.Contains(copy, code) ||
+			name == "bytea columns" && strings.Contains(copy, hex.EncodeToString([]byte(code))) {
+			t.Errorf("the database (%s) holds the raw email code", name)
+		}
+		if strings.Contains(copy, string(sum[:])) || strings.Contains(strings.ToLower(copy), hex.EncodeToString(sum[:])) {
+			t.Errorf("the database (%s) holds the SHA-256 of the email code", name)
+		}
+	}
+	if r := tfCodeAuth(e, tok, code); r.Status != 204 {
+		t.Errorf("the emailed code = %d %s, want 204", r.Status, r.Body)
+	}
 }
