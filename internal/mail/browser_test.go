@@ -100,3 +100,27 @@ func FuzzBrowser(f *testing.F) {
 		}
 	})
 }
+
+// FuzzBrowserFamily: the device key's browser is never longer than what
+// Browser says, holds only printable ASCII, and has no version number: two
+// versions of one browser are one device.
+func FuzzBrowserFamily(f *testing.F) {
+	for _, s := range []string{"Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0", "MyApp/1.2 (Linux)", "curl/8", "a/ on b", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ua string) {
+		got, full := BrowserFamily(ua), Browser(ua)
+		if len(got) > len(full) {
+			t.Errorf("BrowserFamily(%q) = %q, longer than Browser's %q", ua, got, full)
+		}
+		for _, r := range got {
+			if r < ' ' || r > '~' {
+				t.Fatalf("BrowserFamily(%q) = %q holds %U", ua, got, r)
+			}
+		}
+		head, _, _ := strings.Cut(got, " on ")
+		if words := strings.Fields(head); len(words) > 1 && isDigits(words[len(words)-1]) {
+			t.Errorf("BrowserFamily(%q) = %q ends its browser with a version", ua, got)
+		}
+	})
+}
