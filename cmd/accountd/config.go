@@ -68,7 +68,8 @@ type config struct {
 	SecretKey          string // base64; a secret: never printed
 	TOTPSkew           int    // TOTP steps accepted either side of now (0–2)
 	TOTPIssuer         string // the name authenticator apps show
-	Email2FA           string // off; new_device and always are not built yet
+	Email2FA           string // off, new_device or always (account.EmailTwoFactor*)
+	SignInNotice       string // on or off: the "new sign-in" email
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -130,7 +131,8 @@ func settings() []setting {
 		{"log-level", "ACCOUNTD_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *config) *string { return &c.LogLevel })},
 		{"totp-skew", "ACCOUNTD_TOTP_SKEW", "1", "TOTP codes accepted this many 30 s steps either side of now (0 to 2)", intSetting(func(c *config) *int { return &c.TOTPSkew })},
 		{"totp-issuer", "ACCOUNTD_TOTP_ISSUER", "accountd", "the name authenticator apps show for this service", str(func(c *config) *string { return &c.TOTPIssuer })},
-		{"email-2fa", "ACCOUNTD_EMAIL_2FA", "off", "email codes as a second factor: only off is built yet (new_device and always are refused)", str(func(c *config) *string { return &c.Email2FA })},
+		{"email-2fa", "ACCOUNTD_EMAIL_2FA", "off", "when an email_code account's sign-in must give an emailed code: off, new_device (a client network and browser that has not passed 2FA in 90 days) or always", str(func(c *config) *string { return &c.Email2FA })},
+		{"signin-notice", "ACCOUNTD_SIGNIN_NOTICE", "on", "on: email the owner when a client network and browser not seen in 90 days signs in with the password; off", str(func(c *config) *string { return &c.SignInNotice })},
 		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
 }
@@ -416,6 +418,9 @@ func (c *config) finish() error {
 	if err := checkForwardAuth(c.ForwardAuthPath, c.ForwardAuthHosts); err != nil {
 		return err
 	}
+	if c.SignInNotice != "on" && c.SignInNotice != "off" {
+		return fmt.Errorf("ACCOUNTD_SIGNIN_NOTICE: %q is not on or off", c.SignInNotice)
+	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)
 	}
@@ -454,6 +459,20 @@ const errNoSecretKey = "a secret key (ACCOUNTD_SECRET_KEY: 32 random bytes, base
 // value (secretbox.ParseKey's errors never hold it).
 func secretKeyError(err error) error {
 	return fmt.Errorf("ACCOUNTD_SECRET_KEY: %w; generate one with `openssl rand -base64 32`", err)
+}
+
+// emailCodes returns the keyed HMAC of stored email codes, its key derived
+// from ACCOUNTD_SECRET_KEY; nil without one (-dev only: secretBox refuses
+// elsewhere), and the service then keys it for this process.
+func (c *config) emailCodes() (*twofactor.EmailCodes, error) {
+	if c.SecretKey == "" {
+		return nil, nil
+	}
+	key, err := secretbox.ParseKey(c.SecretKey)
+	if err != nil {
+		return nil, secretKeyError(err)
+	}
+	return twofactor.NewEmailCodes(key)
 }
 
 // secretBox returns the box that seals the secrets kept in the database
@@ -541,14 +560,12 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// checkEmail2FA refuses the email 2FA policies SPEC §4.9 names but this
-// build does not have, rather than run without the second factor asked for.
+// checkEmail2FA refuses a value of ACCOUNTD_EMAIL_2FA that is not a
+// policy, rather than run without the second factor asked for.
 func checkEmail2FA(v string) error {
 	switch v {
-	case "off":
+	case account.EmailTwoFactorOff, account.EmailTwoFactorNewDevice, account.EmailTwoFactorAlways:
 		return nil
-	case "new_device", "always":
-		return fmt.Errorf("ACCOUNTD_EMAIL_2FA: %q is not built yet; only off is (TOTP works whatever this says)", v)
 	}
 	return fmt.Errorf("ACCOUNTD_EMAIL_2FA: %q is not off, new_device or always", v)
 }

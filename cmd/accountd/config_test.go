@@ -158,9 +158,10 @@ func TestHelpNeverShowsTheSecretKey(t *testing.T) {
 	}
 }
 
-// TestTwoFactorSettings: ACCOUNTD_TOTP_SKEW is 0 to 2, and the email 2FA
-// policies that are not built are refused at start-up, by name, rather
-// than run without the second factor the operator asked for.
+// TestTwoFactorSettings: ACCOUNTD_TOTP_SKEW is 0 to 2, ACCOUNTD_EMAIL_2FA
+// one of the three policies and ACCOUNTD_SIGNIN_NOTICE on or off; anything
+// else is refused at start-up, by name, rather than run without the second
+// factor or the notice the operator asked for.
 func TestTwoFactorSettings(t *testing.T) {
 	for _, c := range []struct {
 		flag, value, wantErr string
@@ -168,9 +169,11 @@ func TestTwoFactorSettings(t *testing.T) {
 		{"-totp-skew", "2", ""},
 		{"-totp-skew", "3", "ACCOUNTD_TOTP_SKEW"},
 		{"-email-2fa", "off", ""},
-		{"-email-2fa", "new_device", "not built yet"},
-		{"-email-2fa", "always", "not built yet"},
+		{"-email-2fa", "new_device", ""},
+		{"-email-2fa", "always", ""},
 		{"-email-2fa", "sometimes", "ACCOUNTD_EMAIL_2FA"},
+		{"-signin-notice", "off", ""},
+		{"-signin-notice", "no", "ACCOUNTD_SIGNIN_NOTICE"},
 	} {
 		c2, err := parseConfig("serve", []string{"-dev", c.flag, c.value}, env(nil), newFlags("serve", io.Discard, &bytes.Buffer{}))
 		if err == nil {

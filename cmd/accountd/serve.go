@@ -136,8 +136,17 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		a.Close()
 		return nil, err
 	}
+	emailCodes, err := cfg.emailCodes()
+	if err != nil { // finish checked the key
+		a.Close()
+		return nil, err
+	}
 	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
 		TOTP:                 &totp,
+		EmailTwoFactor:       cfg.Email2FA,
+		EmailCodes:           emailCodes,
+		SignInNotice:         cfg.SignInNotice == "on",
+		DeviceBrowser:        mailer.BrowserFamily,
 		TOTPIssuer:           cfg.TOTPIssuer,
 		Limiter:              a.productLimiter(),
 		Breached:             breached,

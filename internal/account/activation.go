@@ -130,7 +130,7 @@ func (s *Service) CompleteActivation(ctx context.Context, raw string, c Client) 
 		if err := tx.SetEmailVerified(ctx, u.ID, now); err != nil {
 			return err
 		}
-		if token, _, err = s.mintLoginToken(ctx, tx, u, c); err != nil {
+		if token, _, err = s.mintLoginToken(ctx, tx, u, c, signInActivation); err != nil {
 			return err
 		}
 		return s.event(ctx, tx, "activated", u.ID, u.Email, c, "")

@@ -108,6 +108,8 @@ var MailKinds = []MailKind{
 	{Name: MailEmailChanged, Template: "email_changed"},
 	{Name: MailActivation, Template: "activation", Secrets: []string{"token", "link"}},
 	{Name: MailTwoFactor, Template: "two_factor"},
+	{Name: MailTwoFactorCode, Template: "two_factor_code", Secrets: []string{"code"}},
+	{Name: MailNewSignIn, Template: "new_sign_in"},
 }
 
 // MailKindOf returns the declaration of a kind.

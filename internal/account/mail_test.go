@@ -26,9 +26,10 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 	ctx := t.Context()
 	st := testdb.SQLiteStore(t)
 	now := time.Date(2026, 11, 27, 13, 58, 10, 0, time.UTC)
-	svc := account.NewService(st, password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}),
-		account.Config{DashboardURL: "https://dash.example.com", ResetEmailsPerHour: 3, NotifyUnknownAddress: true,
-			Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}, func() time.Time { return now }, nil)
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	cfg := account.Config{DashboardURL: "https://dash.example.com", ResetEmailsPerHour: 3, NotifyUnknownAddress: true,
+		Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}
+	svc := account.NewService(st, hasher, cfg, func() time.Time { return now }, nil)
 	c := account.Client{IP: "203.0.113.7", UserAgent: "Firefox"}
 	const pw, newPW = "Correct-Horse-7391", "Battery-Staple-5501"
 
@@ -60,6 +61,24 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 	must("Authenticate", err)
 	must("ChangePassword", svc.ChangePassword(ctx, login, u, pw, newPW, c))
 	must("ResetTwoFactor", svc.ResetTwoFactor(ctx, "ada@example.org"))
+	// An email code at a challenged sign-in, and again by a resend; the
+	// "new sign-in" notice of a sign-in from another device.
+	challenging := cfg
+	challenging.EmailTwoFactor = account.EmailTwoFactorAlways
+	strict := account.NewService(st, hasher, challenging, func() time.Time { return now }, nil)
+	pending, err := strict.Login(ctx, "ada@example.org", newPW, c)
+	must("Login (challenged)", err)
+	ptok, pu, err := strict.Authenticate(ctx, pending)
+	must("Authenticate (pending)", err)
+	now = now.Add(time.Minute)
+	if sent, err := strict.ResendTwoFactorEmail(ctx, ptok, pu, c); err != nil || !sent {
+		t.Fatalf("ResendTwoFactorEmail = %v, %v; want true", sent, err)
+	}
+	noticing := cfg
+	noticing.SignInNotice = true
+	_, err = account.NewService(st, hasher, noticing, func() time.Time { return now }, nil).
+		Login(ctx, "ada@example.org", newPW, account.Client{IP: "198.51.100.9", UserAgent: "Chrome"})
+	must("Login (new device)", err)
 
 	seen := map[string]bool{}
 	for _, m := range allMail(t, st) {

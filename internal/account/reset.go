@@ -401,7 +401,7 @@ func (s *Service) CompleteReset(ctx context.Context, raw, pw string, c Client) (
 		if err := tx.SetEmailVerified(ctx, u.ID, now); err != nil {
 			return err
 		}
-		token, _, err = s.mintLoginToken(ctx, tx, u, c)
+		token, _, err = s.mintLoginToken(ctx, tx, u, c, signInResetLink)
 		return err
 	})
 	if errors.Is(err, errResetRaced) {

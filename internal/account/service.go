@@ -87,6 +87,22 @@ type Config struct {
 	TOTP *twofactor.TOTP
 	// TOTPIssuer names the service in authenticator apps [accountd].
 	TOTPIssuer string
+	// EmailTwoFactor is ACCOUNTD_EMAIL_2FA: when a sign-in of an
+	// email_code account starts pending (EmailTwoFactorOff, "" too;
+	// EmailTwoFactorNewDevice; EmailTwoFactorAlways).
+	EmailTwoFactor string
+	// EmailCodes keys the HMAC of stored email codes (from
+	// ACCOUNTD_SECRET_KEY); nil: a random key, good for this process only
+	// (main always sets it).
+	EmailCodes *twofactor.EmailCodes
+	// SignInNotice emails the owner when a device not seen signing in for
+	// 90 days signs in with a password (ACCOUNTD_SIGNIN_NOTICE; main's
+	// default is on).
+	SignInNotice bool
+	// DeviceBrowser names the browser family and system of a User-Agent,
+	// without versions, for the device key of new_device and the notice
+	// (main: mail.BrowserFamily); nil: the User-Agent itself.
+	DeviceBrowser func(userAgent string) string
 }
 
 // Client describes who sent a request, for audit events and emails.
@@ -131,6 +147,11 @@ func NewService(store Store, hasher Hasher, cfg Config, now func() time.Time, wa
 	if cfg.TOTP == nil {
 		p, _ := twofactor.NewTOTP(twofactor.DefaultWindow)
 		cfg.TOTP = &p
+	}
+	if cfg.EmailCodes == nil {
+		key := make([]byte, 32)
+		rand.Read(key)
+		cfg.EmailCodes, _ = twofactor.NewEmailCodes(key) // 32 bytes: never an error
 	}
 	if cfg.TOTPIssuer == "" {
 		cfg.TOTPIssuer = "accountd"

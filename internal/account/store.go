@@ -154,6 +154,24 @@ type Store interface {
 	RecordTwoFactorFailure(ctx context.Context, userID int64, t time.Time) (int, error)
 	// ClearTwoFactorFailures sets the user's count back to zero.
 	ClearTwoFactorFailures(ctx context.Context, userID int64) error
+	// SetEmailCode stores the code of a token, replacing any earlier one.
+	SetEmailCode(ctx context.Context, c EmailCode) error
+	// EmailCode returns the code of a token; ErrNotFound when none.
+	EmailCode(ctx context.Context, tokenID int64) (EmailCode, error)
+	// DeleteEmailCode deletes the code of a token and reports whether there
+	// was one: of concurrent callers one gets true.
+	DeleteEmailCode(ctx context.Context, tokenID int64) (bool, error)
+
+	// Sign-in devices (SPEC §4.9 new_device, §4.10 notice).
+
+	// SignInDevice returns the user's device with this network and
+	// browser; ErrNotFound when none.
+	SignInDevice(ctx context.Context, userID int64, network, browser string) (SignInDevice, error)
+	// SaveSignInDevice inserts the device or replaces both its times.
+	SaveSignInDevice(ctx context.Context, d SignInDevice) error
+	// PruneSignInDevices deletes the user's devices whose later time is
+	// before t, then all but the keep most recent.
+	PruneSignInDevices(ctx context.Context, userID int64, before time.Time, keep int) error
 
 	AddEvent(ctx context.Context, e *Event) error
 	Events(ctx context.Context, f EventFilter) ([]Event, error)

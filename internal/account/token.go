@@ -200,13 +200,17 @@ func (s *Service) loginExisting(ctx context.Context, u User, pw string, c Client
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {
 			return err
 		}
-		token, _, err = s.mintLoginToken(ctx, tx, u, c)
+		token, _, err = s.mintLoginToken(ctx, tx, u, c, signInPassword)
 		if err != nil {
 			return err
 		}
 		return s.event(ctx, tx, "login", u.ID, u.Email, c, "")
 	})
-	return token, wrapStore(err)
+	if err != nil {
+		return "", wrapStore(err)
+	}
+	s.wake() // an email code or a sign-in notice may have been queued
+	return token, nil
 }
 
 // Authenticate returns the valid token and its user for a raw token value.
@@ -294,15 +298,18 @@ func twoFactorState(t Token) string {
 }
 
 // mintLoginToken is the one function that issues login tokens: login,
-// register of an existing account, reset complete and activation complete
-// call it inside their transactions, so that expiry, the client of the
-// sign-in, the cap per account (and the 2FA state, when it comes) cannot
-// be forgotten by any path. The token starts pending when the account's
+// register (of a new or an existing account), reset complete and
+// activation complete call it inside their transactions, saying how the
+// first factor was shown (how), so that expiry, the client of the sign-in,
+// the cap per account, the 2FA state and the sign-in notice cannot be
+// forgotten by any path. The token starts pending when the account's
 // active method is device_totp, whatever the first factor was: a reset or
-// activation link proves the mailbox, never the device (SPEC §4.9). The oldest live tokens beyond MaxLoginTokens-1
-// are revoked first, in the same transaction; the user is locked so that
-// concurrent sign-ins cannot pass the cap together.
-func (s *Service) mintLoginToken(ctx context.Context, tx Store, u User, c Client) (string, Token, error) {
+// activation link proves the mailbox, never the device (SPEC §4.9); on
+// email_code, as ACCOUNTD_EMAIL_2FA says (secondFactorFor). The oldest live
+// tokens beyond MaxLoginTokens-1 are revoked first, in the same
+// transaction; the user is locked so that concurrent sign-ins cannot pass
+// the cap together.
+func (s *Service) mintLoginToken(ctx context.Context, tx Store, u User, c Client, how signIn) (string, Token, error) {
 	now := s.clock()
 	if err := tx.LockUser(ctx, u.ID); err != nil {
 		return "", Token{}, err
@@ -319,17 +326,66 @@ func (s *Service) mintLoginToken(ctx context.Context, tx Store, u User, c Client
 			return "", Token{}, err
 		}
 	}
-	pending, err := s.needsSecondFactor(ctx, tx, u.ID)
+	device, err := s.knownDevice(ctx, tx, u.ID, c)
+	if err != nil {
+		return "", Token{}, err
+	}
+	pendingOn, err := s.secondFactorFor(ctx, tx, u, device, how, now)
 	if err != nil {
 		return "", Token{}, err
 	}
 	raw := NewToken()
 	t := Token{UserID: u.ID, Kind: TokenLogin, Hash: HashSecret(raw), CreatedAt: now, LastUsedAt: now,
-		IP: c.IP, UserAgent: truncate(c.UserAgent, 512), TwoFactorPending: pending}
+		IP: c.IP, UserAgent: truncate(c.UserAgent, 512), TwoFactorPending: pendingOn != ""}
 	if err := tx.CreateToken(ctx, &t); err != nil {
 		return "", Token{}, err
 	}
+	if err := s.afterSignIn(ctx, tx, u, t, c, device, how, pendingOn); err != nil {
+		return "", Token{}, err
+	}
 	return raw, t, nil
+}
+
+// secondFactorFor returns the method a new token of u from device starts
+// pending on, "" for a verified token.
+func (s *Service) secondFactorFor(ctx context.Context, tx Store, u User, device SignInDevice, how signIn, now time.Time) (string, error) {
+	m, err := activeMethod(ctx, tx, u)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case m.Type == MethodDeviceTOTP:
+		return MethodDeviceTOTP, nil
+	case how.newAccount || how.provesMailbox:
+		// A new account has nothing to protect yet; a link proved the
+		// mailbox, which is what an email code would prove.
+		return "", nil
+	case s.emailPolicyChallenges(device, now):
+		return MethodEmailCode, nil
+	}
+	return "", nil
+}
+
+// afterSignIn does what a new token's sign-in causes, in its transaction:
+// the email code of a token pending on email_code, the "new sign-in"
+// notice for a device not seen signing in for deviceMemory, and the
+// device's record. The code email names the sign-in just as the notice
+// would, so a token waiting for one gets no notice besides.
+func (s *Service) afterSignIn(ctx context.Context, tx Store, u User, t Token, c Client, device SignInDevice, how signIn, pendingOn string) error {
+	if pendingOn == MethodEmailCode {
+		if err := s.sendEmailCode(ctx, tx, u, t, c, "at sign-in"); err != nil {
+			return err
+		}
+	} else if how.notice && s.cfg.SignInNotice && !recent(device.SignedInAt, t.CreatedAt) {
+		if err := s.queueSignInNotice(ctx, tx, u, t, c); err != nil {
+			return err
+		}
+	}
+	device.SignedInAt = t.CreatedAt
+	if how.provesMailbox {
+		device.PassedAt = t.CreatedAt
+	}
+	return s.saveDevice(ctx, tx, device, t.CreatedAt)
 }
 
 // lastUse is when the token was last used, or issued if never recorded.

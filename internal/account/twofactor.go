@@ -92,20 +92,6 @@ func activeMethod(ctx context.Context, st Store, u User) (TwoFactorMethod, error
 	return m, err
 }
 
-// needsSecondFactor decides whether a new login token of the user starts
-// pending: when TOTP is active. Email codes as a second factor
-// (ACCOUNTD_EMAIL_2FA) are not built: main refuses any value but off.
-func (s *Service) needsSecondFactor(ctx context.Context, tx Store, userID int64) (bool, error) {
-	m, err := tx.ActiveTwoFactorMethod(ctx, userID)
-	if isNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return m.Type == MethodDeviceTOTP, nil
-}
-
 // TwoFactorMethod returns the account's active method (GET method/current/).
 func (s *Service) CurrentTwoFactorMethod(ctx context.Context, t Token, u User) (TwoFactorMethod, error) {
 	if err := LoginTokenOnly.Permit(t); err != nil {
@@ -281,12 +267,12 @@ func (s *Service) SubmitTwoFactorCode(ctx context.Context, t Token, u User, raw 
 		ok, how := false, "malformed"
 		if perr == nil {
 			var err error
-			if ok, how, err = s.checkCode(ctx, tx, u, code, now); err != nil {
+			if ok, how, err = s.checkCode(ctx, tx, t, u, code, now); err != nil {
 				return err
 			}
 		}
 		if ok {
-			return s.codeAccepted(ctx, tx, t, u, how, c)
+			return s.codeAccepted(ctx, tx, t, u, how, now, c)
 		}
 		answer = errInvalidCode
 		return s.codeRefused(ctx, tx, t, u, how, now, c)
@@ -312,16 +298,20 @@ func (s *Service) codeWait(ctx context.Context, tx Store, userID int64, now time
 }
 
 // checkCode checks a well-formed code: a recovery code is spent, a TOTP
-// code advances the method's last step; false when either lost.
-func (s *Service) checkCode(ctx context.Context, tx Store, u User, code twofactor.Code, now time.Time) (bool, string, error) {
+// code advances the method's last step, an email code (on the email_code
+// method) is the one emailed for token t and is spent; false when any
+// lost.
+func (s *Service) checkCode(ctx context.Context, tx Store, t Token, u User, code twofactor.Code, now time.Time) (bool, string, error) {
 	if code.Recovery {
 		ok, err := tx.UseRecoveryCode(ctx, u.ID, twofactor.RecoveryCodeHash(code.Value), now)
 		return ok, howRecovery, err
 	}
 	m, err := activeMethod(ctx, tx, u)
-	if err != nil || m.Type != MethodDeviceTOTP {
-		// Email codes are not built: no six-digit code is right.
+	if err != nil {
 		return false, "code", err
+	}
+	if m.Type != MethodDeviceTOTP {
+		return s.checkEmailCode(ctx, tx, t, code.Value, now)
 	}
 	secret, err := s.cfg.Secrets.Open(m.SecretSealed, totpAD(u.ID))
 	if err != nil {
@@ -335,9 +325,17 @@ func (s *Service) checkCode(ctx context.Context, tx Store, u User, code twofacto
 	return won, "totp", err
 }
 
-// codeAccepted verifies the token and starts the account's budget afresh.
-func (s *Service) codeAccepted(ctx context.Context, tx Store, t Token, u User, how string, c Client) error {
+// codeAccepted verifies the token, voids any email code left for it,
+// records the client's device as having passed, and starts the account's
+// budget afresh.
+func (s *Service) codeAccepted(ctx context.Context, tx Store, t Token, u User, how string, now time.Time, c Client) error {
 	if err := tx.SetTokenTwoFactor(ctx, t.ID, false); err != nil {
+		return err
+	}
+	if _, err := tx.DeleteEmailCode(ctx, t.ID); err != nil {
+		return err
+	}
+	if err := s.recordSecondFactor(ctx, tx, u.ID, c, now); err != nil {
 		return err
 	}
 	if err := tx.ClearTwoFactorFailures(ctx, u.ID); err != nil {
@@ -411,23 +409,6 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, t Token, u User, c Clien
 		return nil, wrapStore(err)
 	}
 	return shown, nil
-}
-
-// ResendTwoFactorEmail is POST email/resend/. On a TOTP account there is no
-// email code: 400. Email codes are not built (ACCOUNTD_EMAIL_2FA is off), so
-// no token waits for one and nothing is sent: {"email_sent": false}.
-func (s *Service) ResendTwoFactorEmail(ctx context.Context, t Token, u User) (bool, error) {
-	if err := LoginTokenOnly.Permit(t); err != nil {
-		return false, err
-	}
-	m, err := activeMethod(ctx, s.store, u)
-	if err != nil {
-		return false, wrapStore(err)
-	}
-	if m.Type == MethodDeviceTOTP {
-		return false, errTOTPNoEmail
-	}
-	return false, nil
 }
 
 // Two-factor notices (Data["change"] of MailTwoFactor).

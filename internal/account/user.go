@@ -172,7 +172,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (tok
 		if err := tx.CreateUser(ctx, &u); err != nil {
 			return err
 		}
-		if token, _, err = s.mintLoginToken(ctx, tx, u, c); err != nil {
+		if token, _, err = s.mintLoginToken(ctx, tx, u, c, signInRegistered); err != nil {
 			return err
 		}
 		if err := tx.SetLastLogin(ctx, u.ID, now); err != nil {

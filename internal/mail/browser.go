@@ -79,6 +79,37 @@ func Browser(ua string) string {
 	return sanitizeAgent(ua)
 }
 
+// BrowserFamily is Browser without versions ("Firefox on Linux", "curl",
+// "MyApp on Linux"): the browser part of the device key of
+// ACCOUNTD_EMAIL_2FA=new_device and the "new sign-in" notice, so that a
+// browser's update does not make a known device new.
+func BrowserFamily(ua string) string {
+	name := Browser(ua)
+	head, sys, hasSys := strings.Cut(name, " on ")
+	words := strings.Fields(head)
+	if n := len(words); n > 1 && isDigits(words[n-1]) {
+		words = words[:n-1] // "Firefox 132"
+	}
+	head = strings.Join(words, " ")
+	if product, _, ok := strings.Cut(head, "/"); ok {
+		head = product // an unrecognised "MyApp/1.2"
+	}
+	if hasSys {
+		return head + " on " + sys
+	}
+	return head
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // majorVersion returns the digits (at most 4) that follow prefix in ua, or "".
 func majorVersion(ua, prefix string) string {
 	_, after, ok := strings.Cut(ua, prefix)

@@ -6,6 +6,23 @@ import (
 	"unicode"
 )
 
+func TestBrowserFamily(t *testing.T) {
+	for _, tt := range []struct{ ua, want string }{
+		{"Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0", "Firefox on Linux"},
+		{"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox on Linux"},
+		{"Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36", "Samsung Internet on Android"},
+		{"Firefox/132.0", "Firefox"},
+		{"curl/8.5.0", "curl"},
+		{"rf-test-browser/1.0 (X11; Linux x86_64)", "rf-test-browser on Linux"},
+		{"du-req-003", "du-req-003"},
+		{"", ""},
+	} {
+		if got := BrowserFamily(tt.ua); got != tt.want {
+			t.Errorf("BrowserFamily(%q) = %q, want %q", tt.ua, got, tt.want)
+		}
+	}
+}
+
 func TestBrowser(t *testing.T) {
 	for _, tt := range []struct{ ua, want string }{
 		{"Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0", "Firefox 132 on Linux"},
@@ -80,6 +97,30 @@ func FuzzBrowser(f *testing.F) {
 			if linkLike(w) {
 				t.Errorf("Browser(%q) = %q holds the link-like word %q", ua, got, w)
 			}
+		}
+	})
+}
+
+// FuzzBrowserFamily: the device key's browser is never longer than what
+// Browser says, holds only printable ASCII, and has no version number: two
+// versions of one browser are one device.
+func FuzzBrowserFamily(f *testing.F) {
+	for _, s := range []string{"Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0", "MyApp/1.2 (Linux)", "curl/8", "a/ on b", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ua string) {
+		got, full := BrowserFamily(ua), Browser(ua)
+		if len(got) > len(full) {
+			t.Errorf("BrowserFamily(%q) = %q, longer than Browser's %q", ua, got, full)
+		}
+		for _, r := range got {
+			if r < ' ' || r > '~' {
+				t.Fatalf("BrowserFamily(%q) = %q holds %U", ua, got, r)
+			}
+		}
+		head, _, _ := strings.Cut(got, " on ")
+		if words := strings.Fields(head); len(words) > 1 && isDigits(words[len(words)-1]) {
+			t.Errorf("BrowserFamily(%q) = %q ends its browser with a version", ua, got)
 		}
 	})
 }

@@ -49,6 +49,24 @@ func sampleData(kind string) map[string]string {
 			"user_agent": sampleAgent,
 			"reset_url":  "https://dash.example.com/resetpassword/",
 		}
+	case "two_factor_code":
+		return map[string]string{
+			"code":         "042917",
+			"minutes":      "10",
+			"email":        "ada@example.com",
+			"signed_in_at": "2026-11-27 14:02 UTC",
+			"ip":           "203.0.113.7",
+			"user_agent":   sampleAgent,
+			"reset_url":    "https://dash.example.com/resetpassword/",
+		}
+	case "new_sign_in":
+		return map[string]string{
+			"email":        "ada@example.com",
+			"signed_in_at": "2026-11-27 14:02 UTC",
+			"ip":           "203.0.113.7",
+			"user_agent":   sampleAgent,
+			"reset_url":    "https://dash.example.com/resetpassword/",
+		}
 	case "reset_no_account":
 		return map[string]string{
 			"email":        "nobody@example.com",
@@ -134,7 +152,8 @@ func checkGolden(t *testing.T, name, got string) {
 // locales with embedded templates for every kind ("en" is the default).
 var (
 	kinds = []string{"reset_link", "password_changed", "reset_no_account",
-		"activation", "email_change_confirm", "email_change_requested", "email_changed", "two_factor"}
+		"activation", "email_change_confirm", "email_change_requested", "email_changed", "two_factor",
+		"two_factor_code", "new_sign_in"}
 	shippedLocales = []string{"en", "de"}
 )
 

@@ -77,7 +77,7 @@ func (s *Server) codeAuth(w http.ResponseWriter, r *http.Request, c caller) erro
 }
 
 func (s *Server) resendCode(w http.ResponseWriter, r *http.Request, c caller) error {
-	sent, err := s.svc.ResendTwoFactorEmail(r.Context(), c.token, c.user)
+	sent, err := s.svc.ResendTwoFactorEmail(r.Context(), c.token, c.user, s.clientOf(r))
 	if err != nil {
 		return err
 	}
