@@ -108,6 +108,7 @@ var MailKinds = []MailKind{
 	{Name: MailEmailChanged, Template: "email_changed"},
 	{Name: MailActivation, Template: "activation", Secrets: []string{"token", "link"}},
 	{Name: MailTwoFactor, Template: "two_factor"},
+	{Name: MailSocialLinked, Template: "social_linked"},
 }
 
 // MailKindOf returns the declaration of a kind.
