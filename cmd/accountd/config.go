@@ -67,6 +67,13 @@ type config struct {
 	TOTPSkew           int    // TOTP steps accepted either side of now (0–2)
 	TOTPIssuer         string // the name authenticator apps show
 	Email2FA           string // off; new_device and always are not built yet
+	// Sign in with Google (SPEC §4.11, google.go); off without a client id.
+	GoogleClientID             string
+	GoogleClientSecret         string // a secret: never printed
+	GoogleRedirectURIs         string
+	GoogleIssuer               string
+	GoogleHostedDomains        string
+	GoogleAuthoritativeDomains string
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -127,6 +134,12 @@ func settings() []setting {
 		{"totp-skew", "ACCOUNTD_TOTP_SKEW", "1", "TOTP codes accepted this many 30 s steps either side of now (0 to 2)", intSetting(func(c *config) *int { return &c.TOTPSkew })},
 		{"totp-issuer", "ACCOUNTD_TOTP_ISSUER", "accountd", "the name authenticator apps show for this service", str(func(c *config) *string { return &c.TOTPIssuer })},
 		{"email-2fa", "ACCOUNTD_EMAIL_2FA", "off", "email codes as a second factor: only off is built yet (new_device and always are refused)", str(func(c *config) *string { return &c.Email2FA })},
+		{"google-client-id", "ACCOUNTD_GOOGLE_CLIENT_ID", "", "the client id of a Google OAuth client of type Web application: turns on Sign in with Google", str(func(c *config) *string { return &c.GoogleClientID })},
+		{"google-client-secret", "ACCOUNTD_GOOGLE_CLIENT_SECRET", "", "that client's secret (never shown)", str(func(c *config) *string { return &c.GoogleClientSecret })},
+		{"google-redirect-uris", "ACCOUNTD_GOOGLE_REDIRECT_URIS", "", "comma-separated redirect_uri values a request may give, matched exactly; each must be an authorized redirect URI of the client [the dashboard URL's origin]", str(func(c *config) *string { return &c.GoogleRedirectURIs })},
+		{"google-issuer", "ACCOUNTD_GOOGLE_ISSUER", "https://accounts.google.com", "the OpenID Connect issuer (https; http only for a loopback issuer, or with -dev)", str(func(c *config) *string { return &c.GoogleIssuer })},
+		{"google-hosted-domains", "ACCOUNTD_GOOGLE_HOSTED_DOMAINS", "", "comma-separated Google Workspace domains (hd claim) whose accounts may sign in [any account]", str(func(c *config) *string { return &c.GoogleHostedDomains })},
+		{"google-authoritative-domains", "ACCOUNTD_GOOGLE_AUTHORITATIVE_DOMAINS", "gmail.com,googlemail.com", "address domains whose mailboxes Google owns: a sign-in with such a verified address links to the account that has it (so does the domain an hd claim names)", str(func(c *config) *string { return &c.GoogleAuthoritativeDomains })},
 		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
 }
@@ -407,6 +420,9 @@ func (c *config) finish() error {
 		return fmt.Errorf("ACCOUNTD_TOTP_SKEW: %w", err)
 	}
 	if err := checkEmail2FA(c.Email2FA); err != nil {
+		return err
+	}
+	if err := c.checkGoogle(); err != nil {
 		return err
 	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {

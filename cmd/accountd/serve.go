@@ -139,6 +139,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
 		TOTP:                 &totp,
 		TOTPIssuer:           cfg.TOTPIssuer,
+		Social:               cfg.socialProviders(),
 		Limiter:              a.productLimiter(),
 		Breached:             breached,
 		DashboardURL:         cfg.DashboardURL,
@@ -301,6 +302,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var inbox web.DevInbox
 	if cfg.SMTPURL == "" {
 		inbox = a.store
+	}
+	if cfg.googleOn() {
+		log.Info("sign in with Google on", "issuer", cfg.GoogleIssuer, "redirect_uris", cfg.googleRedirectURIs())
 	}
 	if a.limiter == nil {
 		log.Warn("rate limits are off (ACCOUNTD_RATE_LIMITS=off): a proxy in front must limit requests")
