@@ -75,13 +75,13 @@ const MailSocialLinked = "social_linked"
 
 // Errors of SPEC §4.11.
 var (
-	errSocialCodeInvalid    = Invalid("code", "invalid", "The authorization code is invalid or was already used.")
-	errSocialEmailUnverfied = Invalid("code", "email_unverified", "The email address of this sign-in is not verified.")
-	errSocialHostedDomain   = Invalid("code", "invalid", "Accounts of this domain may not sign in here.")
-	errSocialRedirect       = Invalid("redirect_uri", "invalid", "This redirect URI is not allowed.")
-	errSocialNotLinked      = Invalid("non_field_errors", "authorization", "No account is linked to this sign-in.")
-	errSocialOtherAccount   = Invalid("code", "authorization", "This sign-in is not linked to your account.")
-	errSocialUnavailable    = &Error{Kind: KindUnavailable, Code: "social_unavailable",
+	errSocialCodeInvalid     = Invalid("code", "invalid", "The authorization code is invalid or was already used.")
+	errSocialEmailUnverified = Invalid("code", "email_unverified", "The email address of this sign-in is not verified.")
+	errSocialHostedDomain    = Invalid("code", "invalid", "Accounts of this domain may not sign in here.")
+	errSocialRedirect        = Invalid("redirect_uri", "invalid", "This redirect URI is not allowed.")
+	errSocialNotLinked       = Invalid("non_field_errors", "authorization", "No account is linked to this sign-in.")
+	errSocialOtherAccount    = Invalid("code", "authorization", "This sign-in is not linked to your account.")
+	errSocialUnavailable     = &Error{Kind: KindUnavailable, Code: "social_unavailable",
 		Message: "The sign-in provider cannot be reached, please try again later."}
 )
 
@@ -128,8 +128,8 @@ func (s *Service) socialIdentity(ctx context.Context, pc SocialConfig, in Social
 	}
 	email, verr := ValidateEmail("email", id.Email)
 	if !id.EmailVerified || verr != nil {
-		s.bestEffortEvent(ctx, "social_refused", 0, "", c, in.Provider+": email not verified")
-		return Identity{}, errSocialEmailUnverfied
+		s.bestEffortEvent(ctx, "social_refused", 0, "", c, in.Provider+": email not verified (or not a valid address)")
+		return Identity{}, errSocialEmailUnverified
 	}
 	id.Email = email
 	if len(pc.HostedDomains) > 0 && !slices.Contains(pc.HostedDomains, strings.ToLower(id.HostedDomain)) {
