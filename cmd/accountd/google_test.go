@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/oauth2-proxy/mockoidc"
 )
 
 // prodEnv is every setting serve needs outside -dev, plus vars.
@@ -96,5 +100,39 @@ func TestGoogleSettingsAccepted(t *testing.T) {
 	cfg, err := parseConfig("serve", []string{"-dev"}, env(nil), newFlags("serve", &bytes.Buffer{}, &bytes.Buffer{}))
 	if err != nil || cfg.finish() != nil || cfg.socialProviders() != nil {
 		t.Errorf("without a client id: socialProviders() = %v, want none (provider: invalid_choice)", cfg.socialProviders())
+	}
+}
+
+// TestGoogleSignInThroughServe: `serve` with the Google settings pointed at
+// a real provider on loopback registers an account through it, and the
+// client secret appears nowhere in the log.
+func TestGoogleSignInThroughServe(t *testing.T) {
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown() })
+	app := startServe(t, map[string]string{"ACCOUNTD_GOOGLE_CLIENT_ID": m.ClientID,
+		"ACCOUNTD_GOOGLE_CLIENT_SECRET": m.ClientSecret, "ACCOUNTD_GOOGLE_ISSUER": m.Issuer()})
+	m.QueueUser(&mockoidc.MockUser{Subject: "77", Email: "serve@gmail.com", EmailVerified: true})
+	q := url.Values{"client_id": {m.ClientID}, "response_type": {"code"}, "scope": {"openid email"},
+		"state": {"s"}, "redirect_uri": {"https://dash.example.com"}}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(m.AuthorizationEndpoint() + "?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	tok := app.token("POST", "/api/v2/register/social/", map[string]any{"provider": "google",
+		"code": loc.Query().Get("code"), "redirect_uri": "https://dash.example.com", "tos_accepted": true})
+	if a := app.call("GET", "/api/v2/profile/", tok, nil); a.status != 200 || a.body["email"] != "serve@gmail.com" {
+		t.Errorf("profile after register/social = %d %s, want serve@gmail.com", a.status, a.raw)
+	}
+	if err := app.shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	if log := app.log.String(); strings.Contains(log, m.ClientSecret) || !strings.Contains(log, "sign in with Google on") {
+		t.Errorf("the log holds the client secret, or does not say Google sign-in is on:\n%s", log)
 	}
 }
