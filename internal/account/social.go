@@ -237,8 +237,27 @@ func (s *Service) resolveSocial(ctx context.Context, pc SocialConfig, provider s
 		s.bestEffortEvent(ctx, "social_refused", u.ID, u.Email, c, provider+": address taken, provider not authoritative for it")
 		return "", false, taken
 	}
+	if other, err := s.linkedAtIssuer(ctx, u.ID, id.Issuer); err != nil || other {
+		if other {
+			// A Workspace admin can delete a user and make another with the
+			// same address (a new subject): that person must not inherit
+			// the account. A subject never replaces another.
+			s.bestEffortEvent(ctx, "social_refused", u.ID, u.Email, c, provider+": address linked to another subject")
+			return "", false, taken
+		}
+		return "", false, err
+	}
 	token, err := s.linkSocial(ctx, u, provider, id, c)
 	return token, err == nil, err
+}
+
+// linkedAtIssuer reports whether the user has an identity at issuer.
+func (s *Service) linkedAtIssuer(ctx context.Context, userID int64, issuer string) (bool, error) {
+	ids, err := s.store.SocialIdentities(ctx, userID)
+	if err != nil {
+		return false, wrapStore(err)
+	}
+	return slices.ContainsFunc(ids, func(si SocialIdentity) bool { return si.Issuer == issuer }), nil
 }
 
 // socialLinkedSignIn signs in the account an identity is linked to. The

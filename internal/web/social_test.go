@@ -338,7 +338,7 @@ func TestSocialDoesNotLinkWithoutAuthority(t *testing.T) {
 
 // TestSocialSubjectIsTheKey: the provider's address changes, the subject
 // stays: the same account signs in, and no account is made for the new
-// address.
+// address; a new subject with a linked account's address is refused.
 func TestSocialSubjectIsTheKey(t *testing.T) {
 	p := newOIDCProvider(t)
 	e := newEnv(t, withSocial(p))
@@ -356,6 +356,20 @@ func TestSocialSubjectIsTheKey(t *testing.T) {
 	si, err := e.Store.SocialIdentity(context.Background(), p.m.Issuer(), "1111")
 	if err != nil || si.Email != "new@gmail.com" {
 		t.Errorf("SocialIdentity(1111) = %+v, %v; want the new address recorded", si, err)
+	}
+	// A new subject with the account's address (a Workspace user deleted
+	// and made again) does not take the account over, though the provider
+	// is authoritative for the address.
+	tok2, _ := socialRegister(e, p, googleUser{Sub: "2222", Email: "ws@corp.example", HD: "corp.example"})
+	wsID := sfProfile(t, e, tok2)["id"]
+	reborn := googleUser{Sub: "2223", Email: "ws@corp.example", HD: "corp.example"}
+	sfWantField(t, "register/social of a new subject with a linked address", e.do("POST", "/api/v2/register/social/",
+		registerBody(p.code(reborn)), ""), "email", "unique")
+	sfWantField(t, "login/social of a new subject with a linked address", socialLogin(e, p, reborn),
+		"non_field_errors", "authorization")
+	if got := sfProfile(t, e, loginTokenOf(t, socialLogin(e, p, googleUser{Sub: "2222", Email: "ws@corp.example",
+		HD: "corp.example"})))["id"]; got != wsID {
+		t.Errorf("login/social of the first subject signed in %v, want %v", got, wsID)
 	}
 }
 
