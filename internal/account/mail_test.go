@@ -86,7 +86,7 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 // whatever the code.
 type fixedIdentity struct{ id account.Identity }
 
-func (f fixedIdentity) Exchange(context.Context, string, string) (account.Identity, error) {
+func (f fixedIdentity) Exchange(context.Context, account.Grant) (account.Identity, error) {
 	return f.id, nil
 }
 

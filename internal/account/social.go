@@ -31,11 +31,22 @@ type Identity struct {
 
 // SocialProvider exchanges an authorization code for a verified identity.
 // It returns an error wrapping ErrSocialCode when the provider refuses the
-// code or the ID token fails a check, ErrSocialUnavailable when the provider
-// cannot be reached; the wrapped detail is for logs and audit events and
-// holds no code or token.
+// code or the ID token fails a check (a nonce that differs from g.Nonce
+// included), ErrSocialUnavailable when the provider cannot be reached; the
+// wrapped detail is for logs and audit events and holds no code or token.
 type SocialProvider interface {
-	Exchange(ctx context.Context, code, redirectURI string) (Identity, error)
+	Exchange(ctx context.Context, g Grant) (Identity, error)
+}
+
+// Grant is what a client sends to be exchanged: the code and the
+// redirect_uri it was issued for, and, from a client that used them, the
+// PKCE code_verifier and the nonce of the authorization request
+// (extensions: the SDK sends neither).
+type Grant struct {
+	Code         string
+	RedirectURI  string
+	CodeVerifier string
+	Nonce        string
 }
 
 // Errors a SocialProvider wraps.
@@ -64,6 +75,10 @@ type SocialInput struct {
 	Provider    string
 	Code        string
 	RedirectURI string
+	// CodeVerifier and Nonce are the optional extension fields
+	// code_verifier and nonce.
+	CodeVerifier string
+	Nonce        string
 	// TOSAccepted and MarketingEmailAccepted are read on register only.
 	TOSAccepted            bool
 	MarketingEmailAccepted bool
@@ -105,17 +120,43 @@ func (s *Service) socialCheck(in SocialInput, extra []FieldError) (SocialConfig,
 	} else if !slices.Contains(pc.RedirectURIs, in.RedirectURI) {
 		fields = append(fields, errSocialRedirect.Fields...)
 	}
+	if in.CodeVerifier != "" && !validCodeVerifier(in.CodeVerifier) {
+		fields = append(fields, FieldError{"code_verifier", "invalid",
+			"Enter 43 to 128 characters of A-Z, a-z, 0-9, \"-\", \".\", \"_\" and \"~\"."})
+	}
+	if len(in.Nonce) > maxNonceLength {
+		fields = append(fields, FieldError{"nonce", "max_length", "Ensure this field has no more than 255 characters."})
+	}
 	if len(fields) > 0 {
 		return SocialConfig{}, InvalidFields(fields)
 	}
 	return pc, nil
 }
 
+// maxNonceLength bounds the nonce extension field.
+const maxNonceLength = 255
+
+// validCodeVerifier reports whether v is a PKCE code verifier (RFC 7636
+// §4.1): 43 to 128 unreserved characters.
+func validCodeVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // socialIdentity exchanges the code and applies the rules on the identity
 // the provider vouches for: a verified address, a hosted domain in the
 // allow-list. Each refusal leaves an audit event with its reason.
 func (s *Service) socialIdentity(ctx context.Context, pc SocialConfig, in SocialInput, c Client) (Identity, error) {
-	id, err := pc.Provider.Exchange(ctx, in.Code, in.RedirectURI)
+	id, err := pc.Provider.Exchange(ctx, Grant{Code: in.Code, RedirectURI: in.RedirectURI,
+		CodeVerifier: in.CodeVerifier, Nonce: in.Nonce})
 	switch {
 	case errors.Is(err, ErrSocialUnavailable):
 		s.bestEffortEvent(ctx, "social_refused", 0, "", c, in.Provider+": provider unavailable")

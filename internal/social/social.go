@@ -8,6 +8,7 @@ package social
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -98,19 +99,24 @@ type claims struct {
 	AuthorizedFor string `json:"azp"`
 }
 
-// Exchange exchanges code for tokens and returns the identity the verified
-// ID token names. Errors wrap account.ErrSocialCode (the code or the token
+// Exchange exchanges the grant's code (with its PKCE verifier, if any) for
+// tokens and returns the identity the verified ID token names; a nonce
+// given must be the token's. Errors wrap account.ErrSocialCode (the code or the token
 // refused) or account.ErrSocialUnavailable (the provider cannot be
 // reached); their words hold no code or token.
-func (p *Provider) Exchange(ctx context.Context, code, redirectURI string) (account.Identity, error) {
+func (p *Provider) Exchange(ctx context.Context, g account.Grant) (account.Identity, error) {
 	endpoint, verifier, err := p.discover(ctx)
 	if err != nil {
 		return account.Identity{}, err
 	}
 	conf := oauth2.Config{ClientID: p.cfg.ClientID, ClientSecret: p.cfg.ClientSecret,
-		Endpoint: endpoint, RedirectURL: redirectURI}
+		Endpoint: endpoint, RedirectURL: g.RedirectURI}
+	var opts []oauth2.AuthCodeOption
+	if g.CodeVerifier != "" {
+		opts = append(opts, oauth2.VerifierOption(g.CodeVerifier))
+	}
 	ctx = p.clientContext(ctx)
-	tok, err := conf.Exchange(ctx, code)
+	tok, err := conf.Exchange(ctx, g.Code, opts...)
 	if err != nil {
 		return account.Identity{}, exchangeError(err)
 	}
@@ -121,6 +127,11 @@ func (p *Provider) Exchange(ctx context.Context, code, redirectURI string) (acco
 	idt, err := verifier.Verify(ctx, raw)
 	if err != nil {
 		return account.Identity{}, verifyError(err)
+	}
+	// go-oidc leaves the nonce to us. Compared in constant time: it binds
+	// the token to the client's authorization request.
+	if g.Nonce != "" && subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(g.Nonce)) != 1 {
+		return account.Identity{}, fmt.Errorf("%w: ID token: nonce differs", account.ErrSocialCode)
 	}
 	return p.identity(idt)
 }

@@ -89,14 +89,14 @@ func TestExchangeReturnsTheVerifiedIdentity(t *testing.T) {
 	m := startProvider(t)
 	p := newProvider(m)
 	for _, verified := range []any{true, "true"} {
-		got, err := p.Exchange(context.Background(), code(t, m, user{"42", "ada@corp.example", verified, "corp.example"}), redirect)
+		got, err := p.Exchange(context.Background(), account.Grant{Code: code(t, m, user{"42", "ada@corp.example", verified, "corp.example"}), RedirectURI: redirect})
 		want := account.Identity{Issuer: m.Issuer(), Subject: "42", Email: "ada@corp.example", EmailVerified: true,
 			HostedDomain: "corp.example", GivenName: "Ada"}
 		if err != nil || got != want {
 			t.Errorf("Exchange (email_verified %#v) = %+v, %v; want %+v", verified, got, err, want)
 		}
 	}
-	got, err := p.Exchange(context.Background(), code(t, m, user{"43", "b@example.com", false, ""}), redirect)
+	got, err := p.Exchange(context.Background(), account.Grant{Code: code(t, m, user{"43", "b@example.com", false, ""}), RedirectURI: redirect})
 	if err != nil || got.EmailVerified {
 		t.Errorf("Exchange (email_verified false) = %+v, %v; want the identity, not verified", got, err)
 	}
@@ -106,19 +106,19 @@ func TestExchangeClassifiesFailures(t *testing.T) {
 	m := startProvider(t)
 	p := newProvider(m)
 	used := code(t, m, user{"1", "a@example.com", true, ""})
-	if _, err := p.Exchange(context.Background(), used, redirect); err != nil {
+	if _, err := p.Exchange(context.Background(), account.Grant{Code: used, RedirectURI: redirect}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Exchange(context.Background(), used, redirect); !errors.Is(err, account.ErrSocialCode) {
+	if _, err := p.Exchange(context.Background(), account.Grant{Code: used, RedirectURI: redirect}); !errors.Is(err, account.ErrSocialCode) {
 		t.Errorf("Exchange of a used code error = %v, want ErrSocialCode", err)
 	}
 	c := code(t, m, user{"2", "b@example.com", true, ""})
 	m.QueueError(&mockoidc.ServerError{Code: 503, Error: "temporarily_unavailable"})
-	if _, err := p.Exchange(context.Background(), c, redirect); !errors.Is(err, account.ErrSocialUnavailable) {
+	if _, err := p.Exchange(context.Background(), account.Grant{Code: c, RedirectURI: redirect}); !errors.Is(err, account.ErrSocialUnavailable) {
 		t.Errorf("Exchange against a failing token endpoint error = %v, want ErrSocialUnavailable", err)
 	}
 	wrongSecret := social.New(social.Config{Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: "wrong"})
-	if _, err := wrongSecret.Exchange(context.Background(), code(t, m, user{"3", "c@example.com", true, ""}), redirect); !errors.Is(err, account.ErrSocialCode) {
+	if _, err := wrongSecret.Exchange(context.Background(), account.Grant{Code: code(t, m, user{"3", "c@example.com", true, ""}), RedirectURI: redirect}); !errors.Is(err, account.ErrSocialCode) {
 		t.Errorf("Exchange with a wrong client secret error = %v, want ErrSocialCode", err)
 	}
 }
@@ -129,10 +129,10 @@ func TestDiscoveryIsRetried(t *testing.T) {
 	m := startProvider(t)
 	p := newProvider(m)
 	m.QueueError(&mockoidc.ServerError{Code: 500, Error: "server_error"}) // the discovery request
-	if _, err := p.Exchange(context.Background(), "x", redirect); !errors.Is(err, account.ErrSocialUnavailable) {
+	if _, err := p.Exchange(context.Background(), account.Grant{Code: "x", RedirectURI: redirect}); !errors.Is(err, account.ErrSocialUnavailable) {
 		t.Fatalf("Exchange with discovery failing error = %v, want ErrSocialUnavailable", err)
 	}
-	if _, err := p.Exchange(context.Background(), code(t, m, user{"4", "d@example.com", true, ""}), redirect); err != nil {
+	if _, err := p.Exchange(context.Background(), account.Grant{Code: code(t, m, user{"4", "d@example.com", true, ""}), RedirectURI: redirect}); err != nil {
 		t.Errorf("Exchange once the provider answers = %v, want the identity", err)
 	}
 }

@@ -137,11 +137,21 @@ func withSocial(p *oidcProvider, change ...func(*account.SocialConfig)) func(*en
 // returns the code the provider redirects back with.
 func (p *oidcProvider) code(u mockoidc.User) string {
 	p.t.Helper()
+	return p.codeWith(u, nil)
+}
+
+// codeWith is code with more parameters of the authorization request
+// (code_challenge, nonce).
+func (p *oidcProvider) codeWith(u mockoidc.User, extra url.Values) string {
+	p.t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.m.QueueUser(u)
 	q := url.Values{"client_id": {p.m.ClientID}, "response_type": {"code"}, "scope": {"openid email profile"},
 		"state": {"s"}, "redirect_uri": {allowedRedirect}}
+	for k, v := range extra {
+		q[k] = v
+	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := client.Get(p.m.AuthorizationEndpoint() + "?" + q.Encode())
 	if err != nil {

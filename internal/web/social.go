@@ -11,6 +11,8 @@ func readSocial(b *body, in *account.SocialInput) {
 	in.Provider = b.str("provider", true)
 	in.Code = b.str("code", true)
 	in.RedirectURI = b.str("redirect_uri", true)
+	in.CodeVerifier = b.str("code_verifier", false)
+	in.Nonce = b.str("nonce", false)
 }
 
 func (s *Server) registerSocial(w http.ResponseWriter, r *http.Request, c caller) error {

@@ -2,10 +2,13 @@ package web_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -398,6 +401,49 @@ func TestSocialSignInFacesTOTP(t *testing.T) {
 		}
 		e.Clock.Advance(30 * time.Second) // a TOTP code is accepted once
 	}
+}
+
+// TestSocialPKCEAndNonce: the extension fields code_verifier and nonce,
+// for a client that used PKCE or a nonce in its authorization request: the
+// verifier goes to the token endpoint, the nonce must be the ID token's.
+func TestSocialPKCEAndNonce(t *testing.T) {
+	p := newOIDCProvider(t)
+	e := newEnv(t, withSocial(p))
+	verifier := strings.Repeat("v3rifier-", 6) // 54 characters
+	sum := sha256.Sum256([]byte(verifier))
+	pkce := url.Values{"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	u := googleUser{Sub: "1601", Email: "pkce@gmail.com"}
+
+	sfWantField(t, "register/social without the code_verifier", e.do("POST", "/api/v2/register/social/",
+		registerBody(p.codeWith(u, pkce)), ""), "code", "invalid")
+	b := registerBody(p.codeWith(u, pkce))
+	b["code_verifier"] = strings.Repeat("x", 43)
+	sfWantField(t, "register/social with another code_verifier", e.do("POST", "/api/v2/register/social/", b, ""), "code", "invalid")
+	noAccount(t, e, u.Email)
+	before := p.tokenRequests.Load()
+	b = registerBody("unused")
+	b["code_verifier"] = "too short"
+	sfWantField(t, "register/social with a malformed code_verifier", e.do("POST", "/api/v2/register/social/", b, ""),
+		"code_verifier", "invalid")
+	if p.tokenRequests.Load() != before {
+		t.Error("a malformed code_verifier reached the token endpoint")
+	}
+	b = registerBody(p.codeWith(u, pkce))
+	b["code_verifier"] = verifier
+	if r := e.do("POST", "/api/v2/register/social/", b, ""); r.Status != 200 {
+		t.Errorf("register/social with the code_verifier = %d %s, want 200", r.Status, r.Body)
+	}
+
+	nonce := url.Values{"nonce": {"n-0123456789"}}
+	b = socialBody(p.codeWith(u, nonce))
+	b["nonce"] = "n-another"
+	sfWantField(t, "login/social with another nonce", e.do("POST", "/api/v2/login/social/", b, ""), "code", "invalid")
+	b = socialBody(p.codeWith(u, nonce))
+	b["nonce"] = "n-0123456789"
+	loginTokenOf(t, e.do("POST", "/api/v2/login/social/", b, ""))
+	b = socialBody("unused")
+	b["nonce"] = strings.Repeat("n", 256)
+	sfWantField(t, "login/social with a long nonce", e.do("POST", "/api/v2/login/social/", b, ""), "nonce", "max_length")
 }
 
 // countingHasher records the password hashing work of a test.
