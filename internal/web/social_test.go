@@ -566,6 +566,9 @@ func FuzzSocialDecoders(f *testing.F) {
 		`{"provider":"google","provider":"google","code":"\u0000","redirect_uri":"https://dash.example.com/"}`,
 		`provider=google&code=x&redirect_uri=https%3A%2F%2Fdash.example.com&tos_accepted=on`,
 		`{"provider":"` + strings.Repeat("g", 5000) + `","code":"` + strings.Repeat("c", 5000) + `"}`,
+		`{"provider":"google","code":"x","redirect_uri":"https://dash.example.com","code_verifier":"` +
+			strings.Repeat("~", 43) + `","nonce":"n"}`,
+		`{"provider":"google","code":"x","redirect_uri":"https://dash.example.com","code_verifier":"é","nonce":5}`,
 		``, `[]`, `{`,
 	}
 	for i, s := range seeds {
