@@ -70,6 +70,13 @@ type config struct {
 	TOTPIssuer         string // the name authenticator apps show
 	Email2FA           string // off, new_device or always (account.EmailTwoFactor*)
 	SignInNotice       string // on or off: the "new sign-in" email
+	// Sign in with Google (SPEC §4.11, google.go); off without a client id.
+	GoogleClientID             string
+	GoogleClientSecret         string // a secret: never printed
+	GoogleRedirectURIs         string
+	GoogleIssuer               string
+	GoogleHostedDomains        string
+	GoogleAuthoritativeDomains string
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -133,6 +140,12 @@ func settings() []setting {
 		{"totp-issuer", "ACCOUNTD_TOTP_ISSUER", "accountd", "the name authenticator apps show for this service", str(func(c *config) *string { return &c.TOTPIssuer })},
 		{"email-2fa", "ACCOUNTD_EMAIL_2FA", "off", "when an email_code account's sign-in must give an emailed code: off, new_device (a client network and browser that has not passed 2FA in 90 days) or always", str(func(c *config) *string { return &c.Email2FA })},
 		{"signin-notice", "ACCOUNTD_SIGNIN_NOTICE", "on", "on: email the owner when a client network and browser not seen in 90 days signs in with the password; off", str(func(c *config) *string { return &c.SignInNotice })},
+		{"google-client-id", "ACCOUNTD_GOOGLE_CLIENT_ID", "", "the client id of a Google OAuth client of type Web application: turns on Sign in with Google", str(func(c *config) *string { return &c.GoogleClientID })},
+		{"google-client-secret", "ACCOUNTD_GOOGLE_CLIENT_SECRET", "", "that client's secret (never shown)", str(func(c *config) *string { return &c.GoogleClientSecret })},
+		{"google-redirect-uris", "ACCOUNTD_GOOGLE_REDIRECT_URIS", "", "comma-separated redirect_uri values a request may give, matched exactly; each must be an authorized redirect URI of the client [the dashboard URL's origin]", str(func(c *config) *string { return &c.GoogleRedirectURIs })},
+		{"google-issuer", "ACCOUNTD_GOOGLE_ISSUER", "https://accounts.google.com", "the OpenID Connect issuer (https; http only for a loopback issuer, or with -dev)", str(func(c *config) *string { return &c.GoogleIssuer })},
+		{"google-hosted-domains", "ACCOUNTD_GOOGLE_HOSTED_DOMAINS", "", "comma-separated Google Workspace domains (hd claim) whose accounts may sign in [any account]", str(func(c *config) *string { return &c.GoogleHostedDomains })},
+		{"google-authoritative-domains", "ACCOUNTD_GOOGLE_AUTHORITATIVE_DOMAINS", "gmail.com,googlemail.com", "address domains whose mailboxes Google owns: a sign-in with such a verified address links to the account that has it (so does the domain an hd claim names)", str(func(c *config) *string { return &c.GoogleAuthoritativeDomains })},
 		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
 }
@@ -420,6 +433,9 @@ func (c *config) finish() error {
 	}
 	if c.SignInNotice != "on" && c.SignInNotice != "off" {
 		return fmt.Errorf("ACCOUNTD_SIGNIN_NOTICE: %q is not on or off", c.SignInNotice)
+	}
+	if err := c.checkGoogle(); err != nil {
+		return err
 	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)

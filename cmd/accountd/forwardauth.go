@@ -28,7 +28,7 @@ func checkForwardAuth(path, hosts string) error {
 			}
 		}
 	}
-	for _, h := range splitList(hosts) {
+	for _, h := range splitList(hosts, true) {
 		name := strings.TrimPrefix(h, "*.")
 		if strings.ContainsAny(name, "/:*@ ") || !strings.Contains(name, ".") && name != "localhost" {
 			return fmt.Errorf("ACCOUNTD_FORWARD_AUTH_HOSTS: %q is not a host name (app.example.com) or *.example.com", h)
@@ -43,15 +43,4 @@ func (c *config) forwardAuthPath() string {
 		return ""
 	}
 	return c.ForwardAuthPath
-}
-
-// splitList splits a comma-separated setting, dropping empty items.
-func splitList(v string) []string {
-	var out []string
-	for _, item := range strings.Split(v, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			out = append(out, item)
-		}
-	}
-	return out
 }

@@ -148,6 +148,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		SignInNotice:         cfg.SignInNotice == "on",
 		DeviceBrowser:        mailer.BrowserFamily,
 		TOTPIssuer:           cfg.TOTPIssuer,
+		Social:               cfg.socialProviders(),
 		Limiter:              a.productLimiter(),
 		Breached:             breached,
 		DashboardURL:         cfg.DashboardURL,
@@ -311,6 +312,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.SMTPURL == "" {
 		inbox = a.store
 	}
+	if cfg.googleOn() {
+		log.Info("sign in with Google on", "issuer", cfg.GoogleIssuer, "redirect_uris", cfg.googleRedirectURIs())
+	}
 	if a.limiter == nil {
 		log.Warn("rate limits are off (ACCOUNTD_RATE_LIMITS=off): a proxy in front must limit requests")
 	}
@@ -325,7 +329,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		AdminURL:          adminURL(cfg.AdminAddr),
 		AppURL:            cfg.AppURL,
 		ForwardAuthPath:   cfg.forwardAuthPath(),
-		ForwardAuthHosts:  splitList(cfg.ForwardAuthHosts),
+		ForwardAuthHosts:  splitList(cfg.ForwardAuthHosts, true),
 	})
 	return a.listen(ctx, handler, stdout)
 }

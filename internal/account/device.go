@@ -45,8 +45,7 @@ type signIn struct {
 	// how names the sign-in in audit details.
 	how string
 	// notice: a device not seen signing in for deviceMemory gets the "new
-	// sign-in" email (ACCOUNTD_SIGNIN_NOTICE). Social sign-in will set it
-	// too.
+	// sign-in" email (ACCOUNTD_SIGNIN_NOTICE): password and social sign-ins.
 	notice bool
 	// provesMailbox: an emailed link was followed, which passes the
 	// email_code method (never device_totp) and counts as a pass of the
@@ -63,6 +62,11 @@ var (
 	signInRegistered = signIn{how: "registration", newAccount: true}
 	signInResetLink  = signIn{how: "reset link", provesMailbox: true}
 	signInActivation = signIn{how: "activation link", provesMailbox: true}
+	signInSocial     = signIn{how: "social", notice: true}
+	// A sign-in that links a provider's identity gets the social_linked
+	// email, which names the sign-in as the notice would.
+	signInSocialLink       = signIn{how: "social link"}
+	signInSocialRegistered = signIn{how: "social registration", newAccount: true}
 )
 
 // deviceOf is the device key of a client.

@@ -110,6 +110,7 @@ var MailKinds = []MailKind{
 	{Name: MailTwoFactor, Template: "two_factor"},
 	{Name: MailTwoFactorCode, Template: "two_factor_code", Secrets: []string{"code"}},
 	{Name: MailNewSignIn, Template: "new_sign_in"},
+	{Name: MailSocialLinked, Template: "social_linked"},
 }
 
 // MailKindOf returns the declaration of a kind.

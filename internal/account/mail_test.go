@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"context"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,7 +29,10 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 	now := time.Date(2026, 11, 27, 13, 58, 10, 0, time.UTC)
 	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
 	cfg := account.Config{DashboardURL: "https://dash.example.com", ResetEmailsPerHour: 3, NotifyUnknownAddress: true,
-		Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}
+		Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom(),
+		Social: map[string]account.SocialConfig{"google": {Provider: fixedIdentity{account.Identity{
+			Issuer: "https://accounts.google.com", Subject: "1001", Email: "grace@gmail.com", EmailVerified: true}},
+			RedirectURIs: []string{"https://dash.example.com"}, AuthoritativeDomains: []string{"gmail.com"}}}}
 	svc := account.NewService(st, hasher, cfg, func() time.Time { return now }, nil)
 	c := account.Client{IP: "203.0.113.7", UserAgent: "Firefox"}
 	const pw, newPW = "Correct-Horse-7391", "Battery-Staple-5501"
@@ -79,6 +83,10 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 	_, err = account.NewService(st, hasher, noticing, func() time.Time { return now }, nil).
 		Login(ctx, "ada@example.org", newPW, account.Client{IP: "198.51.100.9", UserAgent: "Chrome"})
 	must("Login (new device)", err)
+	_, _, err = svc.Register(ctx, account.RegisterInput{Email: "grace@gmail.com", Password: pw, TOSAccepted: true}, c)
+	must("Register", err)
+	_, err = svc.SocialLogin(ctx, account.SocialInput{Provider: "google", Code: "x", RedirectURI: "https://dash.example.com"}, c)
+	must("SocialLogin (links the address)", err)
 
 	seen := map[string]bool{}
 	for _, m := range allMail(t, st) {
@@ -90,6 +98,14 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 			t.Errorf("no flow of this test queued a %q mail: add one, so its data is checked", k.Name)
 		}
 	}
+}
+
+// fixedIdentity is a social provider that vouches for one identity
+// whatever the code.
+type fixedIdentity struct{ id account.Identity }
+
+func (f fixedIdentity) Exchange(context.Context, account.Grant) (account.Identity, error) {
+	return f.id, nil
 }
 
 // checkMailSecrets checks one stored mail against its kind's declaration.

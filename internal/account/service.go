@@ -103,6 +103,9 @@ type Config struct {
 	// without versions, for the device key of new_device and the notice
 	// (main: mail.BrowserFamily); nil: the User-Agent itself.
 	DeviceBrowser func(userAgent string) string
+	// Social holds the configured sign-in providers by the name requests
+	// give ("google"); a name not in it is 400 provider/invalid_choice.
+	Social map[string]SocialConfig
 }
 
 // Client describes who sent a request, for audit events and emails.
@@ -311,8 +314,17 @@ func (s *Service) hashNew(ctx context.Context, who asker, pw, current string) (h
 	return h, same, nil
 }
 
-// verify checks a password against a stored hash for who asks.
+// verify checks a password against a stored hash for who asks. An account
+// without a password (made by a social sign-in) costs the same hashing
+// work as a wrong password, so the answer cannot tell it apart (SPEC
+// §4.11).
 func (s *Service) verify(ctx context.Context, who asker, pw, encoded string) (ok, rehash bool, err error) {
+	if encoded == "" {
+		if werr := s.hashing(ctx, who, func() { s.hasher.VerifyDummy(pw) }); werr != nil {
+			return false, false, werr
+		}
+		return false, false, nil
+	}
 	if werr := s.hashing(ctx, who, func() { ok, rehash, err = s.hasher.Verify(pw, encoded) }); werr != nil {
 		return false, false, werr
 	}

@@ -173,6 +173,20 @@ type Store interface {
 	// before t, then all but the keep most recent.
 	PruneSignInDevices(ctx context.Context, userID int64, before time.Time, keep int) error
 
+	// Social sign-in (SPEC §4.11).
+
+	// CreateSocialIdentity links an identity to a user and sets its ID;
+	// ErrConflict when the (issuer, subject) is linked already.
+	CreateSocialIdentity(ctx context.Context, si *SocialIdentity) error
+	// SocialIdentity returns the identity with this issuer and subject;
+	// ErrNotFound when none is linked.
+	SocialIdentity(ctx context.Context, issuer, subject string) (SocialIdentity, error)
+	// SocialIdentities lists the identities linked to the user, oldest first.
+	SocialIdentities(ctx context.Context, userID int64) ([]SocialIdentity, error)
+	// TouchSocialIdentity records a sign-in with the identity at t and the
+	// address the provider gave then.
+	TouchSocialIdentity(ctx context.Context, id int64, email string, t time.Time) error
+
 	AddEvent(ctx context.Context, e *Event) error
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 }

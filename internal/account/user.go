@@ -307,6 +307,12 @@ func (s *Service) DeleteAccount(ctx context.Context, u User, pw string, c Client
 	if err := s.checkCurrentPassword(ctx, u, pw, c); err != nil {
 		return err
 	}
+	return s.markDeleted(ctx, u, c, "")
+}
+
+// markDeleted marks the account deleted once its owner has proved
+// presence (a password, or a fresh social sign-in); detail says how.
+func (s *Service) markDeleted(ctx context.Context, u User, c Client, detail string) error {
 	now := s.clock()
 	err := s.store.InTx(ctx, func(tx Store) error {
 		if err := tx.MarkDeleted(ctx, u.ID, now); err != nil {
@@ -318,7 +324,7 @@ func (s *Service) DeleteAccount(ctx context.Context, u User, pw string, c Client
 		if err := tx.VoidEmailChanges(ctx, u.ID, now); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, "account_deleted", u.ID, u.Email, c, "")
+		return s.event(ctx, tx, "account_deleted", u.ID, u.Email, c, detail)
 	})
 	return wrapStore(err)
 }

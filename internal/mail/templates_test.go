@@ -67,6 +67,15 @@ func sampleData(kind string) map[string]string {
 			"user_agent":   sampleAgent,
 			"reset_url":    "https://dash.example.com/resetpassword/",
 		}
+	case "social_linked":
+		return map[string]string{
+			"email":      "ada@gmail.com",
+			"provider":   "Google",
+			"linked_at":  "2026-11-27 14:02 UTC",
+			"ip":         "203.0.113.7",
+			"user_agent": sampleAgent,
+			"reset_url":  "https://dash.example.com/resetpassword/",
+		}
 	case "reset_no_account":
 		return map[string]string{
 			"email":        "nobody@example.com",
@@ -153,7 +162,8 @@ func checkGolden(t *testing.T, name, got string) {
 var (
 	kinds = []string{"reset_link", "password_changed", "reset_no_account",
 		"activation", "email_change_confirm", "email_change_requested", "email_changed", "two_factor",
-		"two_factor_code", "new_sign_in"}
+		"two_factor_code", "new_sign_in",
+		"social_linked"}
 	shippedLocales = []string{"en", "de"}
 )
 

@@ -117,6 +117,7 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 			`DELETE FROM twofa_methods WHERE user_id IN ` + due,
 			`DELETE FROM recovery_codes WHERE user_id IN ` + due,
 			`DELETE FROM signin_devices WHERE user_id IN ` + due,
+			`DELETE FROM social_identities WHERE user_id IN ` + due,
 			`UPDATE events SET email = '', email_key = '', ip = '', user_agent = '', detail = ''
 				WHERE user_id IN ` + due,
 		} {

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"Event", eventTests},
 		{"TwoFactor", twoFactorTests},
 		{"SignIn", signInTests},
+		{"Social", socialTests},
 		{"Ping", pingTests},
 	}
 	for _, g := range groups {

@@ -49,6 +49,9 @@ var apiFuzzRoutes = []struct {
 	{"POST", "/api/v2/twofactorauth/method/1/activate/", true},
 	{"POST", "/api/v2/twofactorauth/codeauth/", true},
 	{"POST", "/api/v2/twofactorauth/recoverycodes/", true},
+	{"POST", "/api/v2/register/social/", false},
+	{"POST", "/api/v2/login/social/", false},
+	{"POST", "/api/v2/deleteaccount/social/", true},
 }
 
 var apiFuzzContentTypes = []string{

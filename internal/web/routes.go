@@ -18,6 +18,8 @@ func (s *Server) apiRoutes() []route {
 	return []route{
 		{"/api/v2/register/", on{"POST": s.register}, public, limitRegister, withCaptcha, verifiedOnly},
 		{"/api/v2/login/", on{"POST": s.login}, public, limitLogin, withCaptcha, verifiedOnly},
+		{"/api/v2/register/social/", on{"POST": s.registerSocial}, public, limitRegister, noCaptcha, verifiedOnly},
+		{"/api/v2/login/social/", on{"POST": s.loginSocial}, public, limitLogin, noCaptcha, verifiedOnly},
 		{"/api/v2/logout/", on{"POST": s.logout, "GET": s.logout}, loginToken, noLimit, noCaptcha, pendingToo},
 		{"/api/v2/changepassword/", on{"POST": s.changePassword}, loginToken, noLimit, noCaptcha, verifiedOnly},
 		{"/api/v2/profile/", on{"GET": s.profile, "PATCH": s.updateProfile}, token, noLimit, noCaptcha, verifiedOnly},
@@ -32,6 +34,7 @@ func (s *Server) apiRoutes() []route {
 		{"/api/v2/activation/resend/", on{"POST": s.resendActivation}, loginToken, noLimit, noCaptcha, verifiedOnly},
 		{"/api/v2/activation/complete/", on{"POST": s.completeActivation}, optional, noLimit, noCaptcha, verifiedOnly},
 		{"/api/v2/deleteaccount/", on{"POST": s.deleteAccount}, loginToken, noLimit, withCaptcha, verifiedOnly},
+		{"/api/v2/deleteaccount/social/", on{"POST": s.deleteAccountSocial}, loginToken, noLimit, noCaptcha, verifiedOnly},
 		{"/api/v2/apikey/", on{"GET": s.listAPIKeys, "POST": s.createAPIKey}, loginToken, noLimit, noCaptcha, verifiedOnly},
 		{"/api/v2/apikey/{id}/", on{"GET": s.getAPIKey, "PATCH": s.updateAPIKey, "DELETE": s.deleteAPIKey},
 			loginToken, noLimit, noCaptcha, verifiedOnly},

@@ -181,6 +181,9 @@ func TestRouteTableMatchesContract(t *testing.T) {
 	want := map[string]string{
 		"/api/v2/register/":                           "POST public Register captcha verified",
 		"/api/v2/login/":                              "POST public Login captcha verified",
+		"/api/v2/register/social/":                    "POST public Register - verified",
+		"/api/v2/login/social/":                       "POST public Login - verified",
+		"/api/v2/deleteaccount/social/":               "POST loginToken - - verified",
 		"/api/v2/logout/":                             "GET,POST loginToken - - pending",
 		"/api/v2/changepassword/":                     "POST loginToken - - verified",
 		"/api/v2/profile/":                            "GET,PATCH token - - verified",

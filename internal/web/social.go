@@ -1,0 +1,58 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/accountd/accountd/internal/account"
+)
+
+// readSocial reads the fields every social request has (SPEC §4.11).
+func readSocial(b *body, in *account.SocialInput) {
+	in.Provider = b.str("provider", true)
+	in.Code = b.str("code", true)
+	in.RedirectURI = b.str("redirect_uri", true)
+	in.CodeVerifier = b.str("code_verifier", false)
+	in.Nonce = b.str("nonce", false)
+}
+
+func (s *Server) registerSocial(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in account.SocialInput
+	err := s.input(w, r, c, func(b *body) {
+		readSocial(b, &in)
+		in.TOSAccepted = b.boolean("tos_accepted", true)
+		in.MarketingEmailAccepted = b.boolean("marketing_email_accepted", false)
+	})
+	if err != nil {
+		return err
+	}
+	token, existing, err := s.svc.SocialRegister(r.Context(), in, s.clientOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": token, "logged_in_existing_user": existing})
+	return nil
+}
+
+func (s *Server) loginSocial(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in account.SocialInput
+	if err := s.input(w, r, c, func(b *body) { readSocial(b, &in) }); err != nil {
+		return err
+	}
+	token, err := s.svc.SocialLogin(r.Context(), in, s.clientOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": token})
+	return nil
+}
+
+func (s *Server) deleteAccountSocial(w http.ResponseWriter, r *http.Request, c caller) error {
+	var in account.SocialInput
+	if err := s.input(w, r, c, func(b *body) { readSocial(b, &in) }); err != nil {
+		return err
+	}
+	if err := s.svc.DeleteAccountSocial(r.Context(), c.token, c.user, in, s.clientOf(r)); err != nil {
+		return err
+	}
+	return noContent(w)
+}
