@@ -36,6 +36,10 @@ const (
 	// (Data["change"]: totp_on, totp_off, recovery_used, failures,
 	// operator_reset), SPEC §4.9.
 	MailTwoFactor = "two_factor"
+	// MailSuspension tells the owner the account was suspended or the
+	// suspension lifted (Data["change"]: suspended, unsuspended; SPEC
+	// §4.12).
+	MailSuspension = "suspension"
 )
 
 // Mail is one row of the outbox: an email to send, written in the same
@@ -108,6 +112,7 @@ var MailKinds = []MailKind{
 	{Name: MailEmailChanged, Template: "email_changed"},
 	{Name: MailActivation, Template: "activation", Secrets: []string{"token", "link"}},
 	{Name: MailTwoFactor, Template: "two_factor"},
+	{Name: MailSuspension, Template: "suspension"},
 }
 
 // MailKindOf returns the declaration of a kind.

@@ -87,6 +87,9 @@ type Config struct {
 	TOTP *twofactor.TOTP
 	// TOTPIssuer names the service in authenticator apps [accountd].
 	TOTPIssuer string
+	// FederatedAccess is ACCOUNTD_FEDERATED_ACCESS: how far staff may act
+	// as other accounts [FederationOff].
+	FederatedAccess Federation
 }
 
 // Client describes who sent a request, for audit events and emails.
