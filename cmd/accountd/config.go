@@ -67,6 +67,8 @@ type config struct {
 	TOTPSkew           int    // TOTP steps accepted either side of now (0–2)
 	TOTPIssuer         string // the name authenticator apps show
 	Email2FA           string // off; new_device and always are not built yet
+	FederatedAccess    string // off, read or write (SPEC §4.12)
+	AdminToken         string // enables the admin API; a secret: never printed, kept as its hash
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -127,6 +129,8 @@ func settings() []setting {
 		{"totp-skew", "ACCOUNTD_TOTP_SKEW", "1", "TOTP codes accepted this many 30 s steps either side of now (0 to 2)", intSetting(func(c *config) *int { return &c.TOTPSkew })},
 		{"totp-issuer", "ACCOUNTD_TOTP_ISSUER", "accountd", "the name authenticator apps show for this service", str(func(c *config) *string { return &c.TOTPIssuer })},
 		{"email-2fa", "ACCOUNTD_EMAIL_2FA", "off", "email codes as a second factor: only off is built yet (new_device and always are refused)", str(func(c *config) *string { return &c.Email2FA })},
+		{"federated-access", "ACCOUNTD_FEDERATED_ACCESS", "off", "off, read or write: how far staff accounts may act as others with X-Webshare-Federated-Access", str(func(c *config) *string { return &c.FederatedAccess })},
+		{"admin-token", "ACCOUNTD_ADMIN_TOKEN", "", "enables the admin API on the admin listener: the bearer token it wants (at least 32 characters; openssl rand -hex 32)", str(func(c *config) *string { return &c.AdminToken })},
 		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
 }
@@ -409,6 +413,12 @@ func (c *config) finish() error {
 	if err := checkEmail2FA(c.Email2FA); err != nil {
 		return err
 	}
+	if _, err := account.ParseFederation(c.FederatedAccess); err != nil {
+		return fmt.Errorf("ACCOUNTD_FEDERATED_ACCESS: %w", err)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < minAdminToken {
+		return fmt.Errorf("ACCOUNTD_ADMIN_TOKEN: want at least %d characters (openssl rand -hex 32)", minAdminToken)
+	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)
 	}
@@ -533,6 +543,10 @@ func loopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// minAdminToken is the shortest admin token accepted: the admin API has no
+// rate limit of its own, so its token must not be guessable.
+const minAdminToken = 32
 
 // checkEmail2FA refuses the email 2FA policies SPEC §4.9 names but this
 // build does not have, rather than run without the second factor asked for.

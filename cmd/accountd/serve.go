@@ -136,8 +136,14 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		a.Close()
 		return nil, err
 	}
+	federation, err := account.ParseFederation(cfg.FederatedAccess)
+	if err != nil { // finish checked it
+		a.Close()
+		return nil, fmt.Errorf("ACCOUNTD_FEDERATED_ACCESS: %w", err)
+	}
 	a.svc = account.NewService(a.store, password.NewHasher(password.DefaultParams()), account.Config{
 		TOTP:                 &totp,
+		FederatedAccess:      federation,
 		TOTPIssuer:           cfg.TOTPIssuer,
 		Limiter:              a.productLimiter(),
 		Breached:             breached,
@@ -490,6 +496,11 @@ func (a *app) adminHandler() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	// The admin API (SPEC §4.14): 404 throughout unless ACCOUNTD_ADMIN_TOKEN
+	// is set. Only the token's hash is kept; the setting is blanked.
+	hash := web.AdminTokenHash(a.cfg.AdminToken)
+	a.cfg.AdminToken = ""
+	mux.Handle("/admin/", web.NewAdmin(a.svc, a.log, a.reg, web.AdminConfig{TokenHash: hash}))
 	return mux
 }
 

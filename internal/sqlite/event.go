@@ -23,7 +23,7 @@ func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
 func eventMatch(f account.EventFilter) (string, []any) {
 	return ` WHERE ((? = '' AND ? = 0) OR (? <> '' AND email_key = ?) OR (? <> 0 AND user_id = ?)) AND time >= ?
 		AND (? = '' OR type = ?)`, []any{f.EmailKey, f.UserID, f.EmailKey, f.EmailKey, f.UserID, f.UserID,
-		f.Since.UnixMicro(), f.Type, f.Type}
+			f.Since.UnixMicro(), f.Type, f.Type}
 }
 
 // CountEvents counts the audit events matching f.
