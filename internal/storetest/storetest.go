@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"DevMail", devMailTests},
 		{"Event", eventTests},
 		{"TwoFactor", twoFactorTests},
+		{"Operator", operatorTests},
 		{"Ping", pingTests},
 	}
 	for _, g := range groups {
