@@ -29,8 +29,12 @@ func (s *Server) suspension(w http.ResponseWriter, r *http.Request, c caller) er
 
 // admitAccountState applies the account's own state after the 2FA check
 // (docs/api.md, "Order of the checks"), then the federated-access header.
+// A pending token that got this far is on a route that finishes its second
+// factor: the whole 2FA step comes before the account's state, so a
+// suspended owner with TOTP can verify the token and then read why.
 func (s *Server) admitAccountState(r *http.Request, rt *route, c caller) (caller, error) {
-	if err := account.AdmitSuspended(c.user, suspensionExempt[rt.path]); err != nil {
+	exempt := suspensionExempt[rt.path] || c.token.TwoFactorPending
+	if err := account.AdmitSuspended(c.user, exempt); err != nil {
 		return c, err
 	}
 	return s.federate(r, rt, c)
