@@ -139,18 +139,20 @@ func (a *adminServer) checkToken(r *http.Request) (code, msg string) {
 // guard runs an admin route and counts it.
 func (a *adminServer) guard(rt adminRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &statusRecorder{ResponseWriter: w}
 		op := account.Operator{Via: "admin API", IP: remoteIP(r)}
-		err := error(nil)
-		if !acceptsJSON(r) {
-			err = errNotAcceptable
-		} else {
+		var err error = errNotAcceptable
+		if acceptsJSON(r) {
 			err = rt.h(rec, r, op)
 		}
 		if err != nil {
 			a.writeError(rec, r, err)
 		}
-		a.actions.WithLabelValues(rt.action, strconv.Itoa(rec.status)).Inc()
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		a.actions.WithLabelValues(rt.action, strconv.Itoa(status)).Inc()
 	})
 }
 
