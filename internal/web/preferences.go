@@ -87,10 +87,10 @@ func (b *body) optDateTime(name string) account.TimeChange {
 var dateTimePattern = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{1,2})` +
 	`(?::(\d{1,2})(?:[.,](\d{1,6})\d{0,6})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$`)
 
-// parseDateTime reads a date-time as parseDateTime's pattern says; a value
+// parseDateTime reads a date-time as dateTimePattern says; a value
 // without an offset is UTC (the service's time zone, as Django's
 // make_aware would take it). Dates that do not exist (February 30) and
-// years before 1 are refused.
+// instants within a day of the ends of years 1 and 9999 are refused.
 func parseDateTime(s string) (time.Time, bool) {
 	m := dateTimePattern.FindStringSubmatch(s)
 	if m == nil {
@@ -111,8 +111,19 @@ func parseDateTime(s string) (time.Time, bool) {
 	if t.Day() != day { // time.Date normalised an impossible date
 		return time.Time{}, false
 	}
+	// A day inside the ends of years 1 and 9999, so that the instant keeps
+	// a four-digit year in every time zone it is shown in.
+	if t.Before(minDateTime) || t.After(maxDateTime) {
+		return time.Time{}, false
+	}
 	return t.UTC(), true
 }
+
+// The range of date-times accepted (parseDateTime).
+var (
+	minDateTime = time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)
+	maxDateTime = time.Date(9999, 12, 30, 23, 59, 59, 999999000, time.UTC)
+)
 
 // offsetZone reads "", "Z", "+HH", "+HHMM" or "+HH:MM".
 func offsetZone(z string) (*time.Location, bool) {

@@ -27,16 +27,16 @@ func TestPreferencesGetPatchPut(t *testing.T) {
 	id := p["id"]
 
 	// Naive (UTC), Z, offsets, a space, a fraction longer than 6 digits.
-	for in, want := range map[string]string{
-		"2026-11-27T13:58":                 "2026-11-27T13:58:00.000000+00:00",
-		"2026-11-27T13:58:10.246406Z":      "2026-11-27T13:58:10.246406+00:00",
-		"2026-11-27T15:58:10+02:00":        "2026-11-27T13:58:10.000000+00:00",
-		"2026-11-27 13:58:10.1234567-0130": "2026-11-27T15:28:10.123456+00:00",
-		"2022-06-14T15:59:06.663774-07:00": "2022-06-14T22:59:06.663774+00:00",
+	for _, c := range []struct{ in, want string }{
+		{"2026-11-27T13:58", "2026-11-27T13:58:00.000000+00:00"},
+		{"2026-11-27T13:58:10.246406Z", "2026-11-27T13:58:10.246406+00:00"},
+		{"2026-11-27T15:58:10+02:00", "2026-11-27T13:58:10.000000+00:00"},
+		{"2026-11-27 13:58:10.1234567-0130", "2026-11-27T15:28:10.123456+00:00"},
+		{"2022-06-14T15:59:06.663774-07:00", "2022-06-14T22:59:06.663774+00:00"},
 	} {
-		r := e.do("PATCH", "/api/v2/profile/preferences/", obj{prefDismissed: in, "unknown_key": 1}, tok)
-		if r.Status != 200 || r.JSON(t)[prefDismissed] != want || r.JSON(t)["id"] != id {
-			t.Errorf("PATCH %s = %q: %d %s, want 200 with %s", prefDismissed, in, r.Status, r.Body, want)
+		r := e.do("PATCH", "/api/v2/profile/preferences/", obj{prefDismissed: c.in, "unknown_key": 1}, tok)
+		if r.Status != 200 || r.JSON(t)[prefDismissed] != c.want || r.JSON(t)["id"] != id {
+			t.Errorf("PATCH %s = %q: %d %s, want 200 with %s", prefDismissed, c.in, r.Status, r.Body, c.want)
 		}
 	}
 	// PUT as PATCH; another field set, the first kept.
