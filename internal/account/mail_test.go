@@ -60,6 +60,11 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 	must("Authenticate", err)
 	must("ChangePassword", svc.ChangePassword(ctx, login, u, pw, newPW, c))
 	must("ResetTwoFactor", svc.ResetTwoFactor(ctx, "ada@example.org"))
+	op := account.Operator{Via: "test"}
+	_, err = svc.Suspend(ctx, u.ID, "abuse_report", op)
+	must("Suspend", err)
+	_, err = svc.Unsuspend(ctx, u.ID, op)
+	must("Unsuspend", err)
 
 	seen := map[string]bool{}
 	for _, m := range allMail(t, st) {
