@@ -103,8 +103,8 @@ func userDelete(ctx context.Context, a *app, u account.User, op account.Operator
 }
 
 // userShow prints what GET /admin/v1/users/{id}/ answers, as indented JSON.
-func userShow(ctx context.Context, a *app, u account.User, _ account.Operator, stdout io.Writer) error {
-	d, err := a.svc.UserDetail(ctx, u.ID)
+func userShow(ctx context.Context, a *app, u account.User, op account.Operator, stdout io.Writer) error {
+	d, err := a.svc.ViewUser(ctx, u.ID, op)
 	if err != nil {
 		return err
 	}

@@ -84,6 +84,20 @@ func (s *Service) UserDetail(ctx context.Context, id int64) (UserDetail, error) 
 	return d, nil
 }
 
+// ViewUser is UserDetail for an operator looking at the account (`accountd
+// user show`, GET /admin/v1/users/{id}/): the look is audited, as support
+// staff reading an account is something its owner may ask about.
+func (s *Service) ViewUser(ctx context.Context, id int64, op Operator) (UserDetail, error) {
+	d, err := s.UserDetail(ctx, id)
+	if err != nil {
+		return UserDetail{}, err
+	}
+	if err := s.event(ctx, s.store, "account_viewed_by_operator", d.ID, d.Email, op.client(), ""); err != nil {
+		return UserDetail{}, wrapStore(err)
+	}
+	return d, nil
+}
+
 // SearchUsers lists the accounts whose normalised address starts with the
 // normalised prefix, by id, a page at a time, and counts them.
 func (s *Service) SearchUsers(ctx context.Context, emailPrefix string, offset, limit int) ([]User, int, error) {

@@ -50,11 +50,14 @@ var ErrPermissionDenied = &Error{Kind: KindForbidden, Code: "permission_denied",
 // accounts.
 func (s *Service) Federate(ctx context.Context, actor User, target string, need Federation, what string, c Client) (User, error) {
 	detail := fmt.Sprintf("staff account %d (%s), %s", actor.ID, actor.Email, what)
+	id, err := strconv.ParseInt(strings.TrimSpace(target), 10, 64)
 	if !actor.Staff || need == FederationOff || need > s.cfg.FederatedAccess {
-		s.bestEffortEvent(ctx, "federated_access_refused", actor.ID, actor.Email, c, truncate("as "+target+": "+what, 512))
+		// The header is the client's: quoted and cut, so it cannot forge
+		// a line of `accountd audit`.
+		asked := strconv.Quote(truncate(target, 40))
+		s.bestEffortEvent(ctx, "federated_access_refused", actor.ID, actor.Email, c, "as "+asked+": "+what)
 		return User{}, ErrPermissionDenied
 	}
-	id, err := strconv.ParseInt(strings.TrimSpace(target), 10, 64)
 	if err != nil || id <= 0 {
 		return User{}, errNoSuchAccount
 	}

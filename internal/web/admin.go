@@ -221,12 +221,17 @@ func (a *adminServer) searchUsers(w http.ResponseWriter, r *http.Request, _ acco
 	})
 }
 
-func (a *adminServer) showUser(w http.ResponseWriter, r *http.Request, _ account.Operator) error {
+func (a *adminServer) showUser(w http.ResponseWriter, r *http.Request, op account.Operator) error {
 	id, err := userID(r)
 	if err != nil {
 		return err
 	}
-	return a.writeDetail(w, r, id)
+	d, err := a.svc.ViewUser(r.Context(), id, op)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, AdminUserDetail(d))
+	return nil
 }
 
 func (a *adminServer) deleteUser(w http.ResponseWriter, r *http.Request, op account.Operator) error {

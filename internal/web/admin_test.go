@@ -157,6 +157,10 @@ func TestAdminAPIActions(t *testing.T) {
 		d["sessions"] != float64(1) || d["api_keys"] != float64(1) || d["recovery_codes_left"] != float64(10) {
 		t.Errorf("detail = %d %s", r.Status, r.Body)
 	}
+	r = a.call("GET", fmt.Sprintf("/admin/v1/events/?user=%d&type=account_viewed_by_operator", id), "")
+	if r.JSON(t)["count"] != float64(1) {
+		t.Errorf("views of ada audited = %s, want the one detail read", r.Body)
+	}
 	sfWantStatus(t, "unknown user", a.call("GET", "/admin/v1/users/999999/", ""), 404)
 	sfWantStatus(t, "malformed id", a.call("GET", "/admin/v1/users/abc/", ""), 404)
 

@@ -142,6 +142,24 @@ func TestFederatedRefusedToOthers(t *testing.T) {
 		403, "permission_denied", "")
 	sfWantDetail(t, "the user as herself with the header", e.asUser("GET", "/api/v2/profile/", nil, user, id),
 		403, "permission_denied", "")
+	sfWantDetail(t, "a tab (a forged audit column) in the header", e.asUser("GET", "/api/v2/profile/", nil, other, "1\tforged"),
+		403, "permission_denied", "")
+	ev, err := e.Svc.Events(context.Background(), "bob@example.com", account.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, x := range ev {
+		if x.Type == "federated_access_refused" {
+			refused++
+			if strings.ContainsAny(x.Detail, "\t\n\r") {
+				t.Errorf("refused event detail %q holds a raw tab or line break", x.Detail)
+			}
+		}
+	}
+	if refused != 2 {
+		t.Errorf("bob's federated_access_refused events = %d, want 2", refused)
+	}
 	r := e.request("GET", "/api/v2/profile/", "", http.Header{"X-Webshare-Federated-Access": {fmt.Sprint(id)}})
 	sfWantStatus(t, "the header without credentials", r, 401)
 	r = e.request("POST", "/api/v2/login/", `{"email":"ada@example.com","password":"`+testPassword+`","recaptcha":"x"}`,
