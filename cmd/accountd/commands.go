@@ -47,7 +47,7 @@ func commands() []command {
 		{"user revoke-staff", "[flags] EMAIL", "remove an account's staff mark", "", userCommand("revoke-staff", nil, userStaff(false))},
 		{"user delete", "[flags] EMAIL", "delete an account as its owner would (purged after the grace period)", "",
 			userCommand("delete", nil, userDelete)},
-		{"audit", "[-email E | -account ID] [-since D] [flags]", "print audit events, newest first",
+		{"audit", "[-email E | -account ID] [-since D] [-type T] [flags]", "print audit events, newest first",
 			"-email and -account each select one account's whole history, across changes of its address.", audit},
 		{"mail list", "[-status S] [flags]", "list the email outbox (ID is for mail retry; INBOX is the /dev/mail/ page)", "", mailList},
 		{"mail retry", "[flags] ID", "queue a dead email again", "", mailRetry},

@@ -148,6 +148,10 @@ func TestUserCommandsAndAdminAPI(t *testing.T) {
 			t.Errorf("audit of ada lacks %q:\n%s", want, out)
 		}
 	}
+	out, _, err = runCmd(t, vars, "audit", "-email", "ada@example.com", "-type", "account_suspended")
+	if got := auditTypes(out); err != nil || len(got) != 1 || got[0] != "account_suspended" {
+		t.Errorf("audit -type account_suspended = %q (%v), want the one suspension", got, err)
+	}
 	user("delete", "ada@example.com")
 	if a := app.adminCall("GET", "/admin/v1/users/"+id+"/", testAdminToken, ""); a.body["state"] != "deleted" {
 		t.Errorf("state after user delete = %v", a.body["state"])
