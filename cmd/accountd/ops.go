@@ -139,6 +139,9 @@ func audit(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// The admin API's audit trail (GET /admin/v1/events/) reads the same way.
 	f.Since, f.Limit, f.Type = from, *limit, *typ
+	if f.Limit <= 0 {
+		f.Limit = 1000 // as before: 0 is the default, not "none"
+	}
 	events, _, err := a.svc.AuditTrail(ctx, f)
 	if err != nil {
 		return err
