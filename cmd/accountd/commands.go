@@ -30,7 +30,24 @@ func commands() []command {
 			"For a user who lost the authenticator and the recovery codes, once you know it is them.\n" +
 				"The account's recovery codes are voided and its login tokens revoked; API keys stay.\n" +
 				"The audit log records it.", userTwoFactorReset},
-		{"audit", "[-email E | -account ID] [-since D] [flags]", "print audit events, newest first",
+		{"user show", "[flags] EMAIL", "print an account as the admin API shows it: state, 2FA method, counts of sessions and keys",
+			"Never a password hash, a token, a key or a TOTP secret: only what exists and how many.",
+			userCommand("show", nil, userShow)},
+		{"user suspend", "-reason R [flags] EMAIL", "suspend an account: every credential of it gets 403 account_suspended",
+			"R is acceptable_use_violation, abuse_report or fraudulent_payment. Tokens are kept, so\n" +
+				"unsuspend restores them; the owner can still sign in, reset the password and read the\n" +
+				"reason at GET /api/v2/verification/suspension/. A notice email is queued.", userSuspend()},
+		{"user unsuspend", "[flags] EMAIL", "lift a suspension: the account's tokens and API keys work again", "",
+			userCommand("unsuspend", nil, userUnsuspend)},
+		{"user revoke-tokens", "[flags] EMAIL", "sign an account out everywhere: every login token and API key revoked",
+			"For a stolen laptop or a leaked key. The owner signs in again with the password (or a\n" +
+				"reset link: accountd reset-link -send EMAIL).", userCommand("revoke-tokens", nil, userRevokeTokens)},
+		{"user grant-staff", "[flags] EMAIL", "mark an account staff (X-Webshare-Federated-Access, ACCOUNTD_FEDERATED_ACCESS)", "",
+			userCommand("grant-staff", nil, userStaff(true))},
+		{"user revoke-staff", "[flags] EMAIL", "remove an account's staff mark", "", userCommand("revoke-staff", nil, userStaff(false))},
+		{"user delete", "[flags] EMAIL", "delete an account as its owner would (purged after the grace period)", "",
+			userCommand("delete", nil, userDelete)},
+		{"audit", "[-email E | -account ID] [-since D] [-type T] [flags]", "print audit events, newest first",
 			"-email and -account each select one account's whole history, across changes of its address.", audit},
 		{"mail list", "[-status S] [flags]", "list the email outbox (ID is for mail retry; INBOX is the /dev/mail/ page)", "", mailList},
 		{"mail retry", "[flags] ID", "queue a dead email again", "", mailRetry},
@@ -61,7 +78,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("accountd — a self-hostable account service.\n\nUsage:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(&b, "  accountd %-12s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  accountd %-18s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun `accountd COMMAND -h` for a command's flags. Each setting also reads its\n" +
 		"ACCOUNTD_* environment variable; flags win. Flags may come before or after arguments.\n")

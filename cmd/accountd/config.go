@@ -77,6 +77,8 @@ type config struct {
 	GoogleIssuer               string
 	GoogleHostedDomains        string
 	GoogleAuthoritativeDomains string
+	FederatedAccess            string // off, read or write (SPEC §4.12)
+	AdminToken                 string // enables the admin API; a secret: never printed, kept as its hash
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -146,6 +148,8 @@ func settings() []setting {
 		{"google-issuer", "ACCOUNTD_GOOGLE_ISSUER", "https://accounts.google.com", "the OpenID Connect issuer (https; http only for a loopback issuer, or with -dev)", str(func(c *config) *string { return &c.GoogleIssuer })},
 		{"google-hosted-domains", "ACCOUNTD_GOOGLE_HOSTED_DOMAINS", "", "comma-separated Google Workspace domains (hd claim) whose accounts may sign in [any account]", str(func(c *config) *string { return &c.GoogleHostedDomains })},
 		{"google-authoritative-domains", "ACCOUNTD_GOOGLE_AUTHORITATIVE_DOMAINS", "gmail.com,googlemail.com", "address domains whose mailboxes Google owns: a sign-in with such a verified address links to the account that has it (so does the domain an hd claim names)", str(func(c *config) *string { return &c.GoogleAuthoritativeDomains })},
+		{"federated-access", "ACCOUNTD_FEDERATED_ACCESS", "off", "off, read or write: how far staff accounts may act as others with X-Webshare-Federated-Access", str(func(c *config) *string { return &c.FederatedAccess })},
+		{"admin-token", "ACCOUNTD_ADMIN_TOKEN", "", "enables the admin API on the admin listener: the bearer token it wants (at least 32 characters; openssl rand -hex 32)", str(func(c *config) *string { return &c.AdminToken })},
 		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
 }
@@ -437,6 +441,12 @@ func (c *config) finish() error {
 	if err := c.checkGoogle(); err != nil {
 		return err
 	}
+	if _, err := account.ParseFederation(c.FederatedAccess); err != nil {
+		return fmt.Errorf("ACCOUNTD_FEDERATED_ACCESS: %w", err)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < minAdminToken {
+		return fmt.Errorf("ACCOUNTD_ADMIN_TOKEN: want at least %d characters (openssl rand -hex 32)", minAdminToken)
+	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)
 	}
@@ -575,6 +585,10 @@ func loopback(addr string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// minAdminToken is the shortest admin token accepted: the admin API has no
+// rate limit of its own, so its token must not be guessable.
+const minAdminToken = 32
 
 // checkEmail2FA refuses a value of ACCOUNTD_EMAIL_2FA that is not a
 // policy, rather than run without the second factor asked for.

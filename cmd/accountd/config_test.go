@@ -174,6 +174,10 @@ func TestTwoFactorSettings(t *testing.T) {
 		{"-email-2fa", "sometimes", "ACCOUNTD_EMAIL_2FA"},
 		{"-signin-notice", "off", ""},
 		{"-signin-notice", "no", "ACCOUNTD_SIGNIN_NOTICE"},
+		{"-federated-access", "write", ""},
+		{"-federated-access", "all", "ACCOUNTD_FEDERATED_ACCESS"},
+		{"-admin-token", "short", "ACCOUNTD_ADMIN_TOKEN"},
+		{"-admin-token", strings.Repeat("x", 32), ""},
 	} {
 		c2, err := parseConfig("serve", []string{"-dev", c.flag, c.value}, env(nil), newFlags("serve", io.Discard, &bytes.Buffer{}))
 		if err == nil {

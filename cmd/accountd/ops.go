@@ -113,6 +113,7 @@ func audit(ctx context.Context, args []string, getenv func(string) string, stdou
 	accountID := fs.Int64("account", 0, "only the events of this account id and of its current address")
 	since := fs.String("since", "", "only events since: a duration back from now (24h, 7d) or a date (2026-11-27)")
 	limit := fs.Int("limit", 1000, "at most this many events, newest first")
+	typ := fs.String("type", "", "only events of this type (account_suspended, login_failed, …)")
 	cfg, rest, err := parseConfigFor(args, getenv, fs, opsFlags()...)
 	if err == nil {
 		err = noArgs("audit", rest)
@@ -136,8 +137,12 @@ func audit(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	f.Since, f.Limit = from, *limit
-	events, err := a.svc.Events(ctx, "", f)
+	// The admin API's audit trail (GET /admin/v1/events/) reads the same way.
+	f.Since, f.Limit, f.Type = from, *limit, *typ
+	if f.Limit <= 0 {
+		f.Limit = 1000 // as before: 0 is the default, not "none"
+	}
+	events, _, err := a.svc.AuditTrail(ctx, f)
 	if err != nil {
 		return err
 	}

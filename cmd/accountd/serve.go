@@ -136,6 +136,11 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		a.Close()
 		return nil, err
 	}
+	federation, err := account.ParseFederation(cfg.FederatedAccess)
+	if err != nil { // finish checked it
+		a.Close()
+		return nil, fmt.Errorf("ACCOUNTD_FEDERATED_ACCESS: %w", err)
+	}
 	emailCodes, err := cfg.emailCodes()
 	if err != nil { // finish checked the key
 		a.Close()
@@ -147,6 +152,7 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		EmailCodes:           emailCodes,
 		SignInNotice:         cfg.SignInNotice == "on",
 		DeviceBrowser:        mailer.BrowserFamily,
+		FederatedAccess:      federation,
 		TOTPIssuer:           cfg.TOTPIssuer,
 		Social:               cfg.socialProviders(),
 		Limiter:              a.productLimiter(),
@@ -505,6 +511,11 @@ func (a *app) adminHandler() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	// The admin API (SPEC §4.14): 404 throughout unless ACCOUNTD_ADMIN_TOKEN
+	// is set. Only the token's hash is kept; the setting is blanked.
+	hash := web.AdminTokenHash(a.cfg.AdminToken)
+	a.cfg.AdminToken = ""
+	mux.Handle("/admin/", web.NewAdmin(a.svc, a.log, a.reg, web.AdminConfig{TokenHash: hash}))
 	return mux
 }
 

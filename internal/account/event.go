@@ -24,4 +24,9 @@ type EventFilter struct {
 	// UserID selects an account's events (0 for any); with EmailKey too,
 	// an event matching either is selected.
 	UserID int64
+
+	// Type selects events of one type ("" for any); Offset skips that many
+	// of the newest (a page of the admin API).
+	Type   string
+	Offset int
 }

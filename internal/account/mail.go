@@ -36,6 +36,10 @@ const (
 	// (Data["change"]: totp_on, totp_off, recovery_used, failures,
 	// operator_reset), SPEC §4.9.
 	MailTwoFactor = "two_factor"
+	// MailSuspension tells the owner the account was suspended or the
+	// suspension lifted (Data["change"]: suspended, unsuspended; SPEC
+	// §4.12).
+	MailSuspension = "suspension"
 )
 
 // Mail is one row of the outbox: an email to send, written in the same
@@ -111,6 +115,7 @@ var MailKinds = []MailKind{
 	{Name: MailTwoFactorCode, Template: "two_factor_code", Secrets: []string{"code"}},
 	{Name: MailNewSignIn, Template: "new_sign_in"},
 	{Name: MailSocialLinked, Template: "social_linked"},
+	{Name: MailSuspension, Template: "suspension"},
 }
 
 // MailKindOf returns the declaration of a kind.

@@ -87,6 +87,11 @@ func TestMailKindsDeclareEverySecret(t *testing.T) {
 	must("Register", err)
 	_, err = svc.SocialLogin(ctx, account.SocialInput{Provider: "google", Code: "x", RedirectURI: "https://dash.example.com"}, c)
 	must("SocialLogin (links the address)", err)
+	op := account.Operator{Via: "test"}
+	_, err = svc.Suspend(ctx, u.ID, "abuse_report", op)
+	must("Suspend", err)
+	_, err = svc.Unsuspend(ctx, u.ID, op)
+	must("Unsuspend", err)
 
 	seen := map[string]bool{}
 	for _, m := range allMail(t, st) {

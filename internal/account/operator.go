@@ -6,17 +6,24 @@ import (
 )
 
 // ResetLink issues a reset link for the account with the given address, for
-// an operator (SPEC §4.1). With send it queues the reset email instead of
-// returning the link, and returns "". An operator can never set a password.
+// an operator (SPEC §4.1): `accountd reset-link`. See ResetLinkFor.
 func (s *Service) ResetLink(ctx context.Context, email string, send bool) (string, error) {
-	u, err := s.store.UserByEmailKey(ctx, EmailKey(email))
-	if isNotFound(err) || err == nil && u.Deleted() {
-		return "", &Error{Kind: KindNotFound, Code: "not_found", Message: "No active account has that email address."}
-	}
+	u, err := s.FindUser(ctx, email)
 	if err != nil {
-		return "", wrapStore(err)
+		return "", err
 	}
-	c := Client{IP: "operator", UserAgent: "accountd reset-link"}
+	return s.ResetLinkFor(ctx, u.ID, send, Operator{Via: "accountd reset-link"})
+}
+
+// ResetLinkFor issues a reset link for the account id. With send it queues
+// the reset email instead of returning the link, and returns "". An
+// operator can never set a password.
+func (s *Service) ResetLinkFor(ctx context.Context, id int64, send bool, op Operator) (string, error) {
+	u, err := s.activeUser(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	c := op.client()
 	// issued_by tells the templates the user did not ask: the email must not
 	// say "if you did not ask for this" as if they had.
 	m := s.newMail(MailResetRequest, u.Email, c, map[string]string{"ip": c.IP, "user_agent": c.UserAgent,
@@ -85,21 +92,28 @@ func (s *Service) RetryMail(ctx context.Context, id int64) error {
 	return nil
 }
 
-// ResetTwoFactor is the operator's way back for a user who lost the TOTP
-// device and the recovery codes (`accountd user 2fa-reset EMAIL`, SPEC
-// §4.9): the account goes back to the email_code method, its recovery codes
-// and wrong-code count are cleared, and its login tokens are revoked, so
-// whoever holds one signs in again. API keys stay: they never passed 2FA.
-// The operator checked who asks; the audit event records it.
+// ResetTwoFactor is `accountd user 2fa-reset EMAIL`: see ResetTwoFactorFor.
 func (s *Service) ResetTwoFactor(ctx context.Context, email string) error {
-	u, err := s.store.UserByEmailKey(ctx, EmailKey(email))
-	if isNotFound(err) || err == nil && u.Deleted() {
-		return &Error{Kind: KindNotFound, Code: "not_found", Message: "No active account has that email address."}
-	}
+	u, err := s.FindUser(ctx, email)
 	if err != nil {
-		return wrapStore(err)
+		return err
 	}
-	c := Client{IP: "operator", UserAgent: "accountd user 2fa-reset"}
+	_, err = s.ResetTwoFactorFor(ctx, u.ID, Operator{Via: "accountd user 2fa-reset"})
+	return err
+}
+
+// ResetTwoFactorFor is the operator's way back for a user who lost the TOTP
+// device and the recovery codes (SPEC §4.9): the account goes back to the
+// email_code method, its recovery codes and wrong-code count are cleared,
+// and its login tokens are revoked, so whoever holds one signs in again.
+// API keys stay: they never passed 2FA. The operator checked who asks; the
+// audit event records it.
+func (s *Service) ResetTwoFactorFor(ctx context.Context, id int64, op Operator) (User, error) {
+	u, err := s.activeUser(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	c := op.client()
 	now := s.clock()
 	err = s.store.InTx(ctx, func(tx Store) error {
 		if err := tx.SetActiveTwoFactorMethod(ctx, u.ID, 0, 0, now); err != nil {
@@ -120,8 +134,8 @@ func (s *Service) ResetTwoFactor(ctx context.Context, email string) error {
 		return s.event(ctx, tx, "2fa_reset_by_operator", u.ID, u.Email, c, "back to email_code; sessions revoked")
 	})
 	if err != nil {
-		return wrapStore(err)
+		return User{}, wrapStore(err)
 	}
 	s.wake()
-	return nil
+	return u, nil
 }

@@ -106,6 +106,9 @@ type Config struct {
 	// Social holds the configured sign-in providers by the name requests
 	// give ("google"); a name not in it is 400 provider/invalid_choice.
 	Social map[string]SocialConfig
+	// FederatedAccess is ACCOUNTD_FEDERATED_ACCESS: how far staff may act
+	// as other accounts [FederationOff].
+	FederatedAccess Federation
 }
 
 // Client describes who sent a request, for audit events and emails.

@@ -469,7 +469,7 @@ func (s *Service) DeleteAccountSocial(ctx context.Context, t Token, u User, in S
 		s.bestEffortEvent(ctx, "social_refused", u.ID, u.Email, c, in.Provider+": delete with an identity not linked to the account")
 		return errSocialOtherAccount
 	}
-	return s.markDeleted(ctx, u, c, "through "+in.Provider)
+	return s.markDeleted(ctx, u, c, "account_deleted", "through "+in.Provider)
 }
 
 // SocialIdentity is an identity at a provider linked to an account.

@@ -189,4 +189,23 @@ type Store interface {
 
 	AddEvent(ctx context.Context, e *Event) error
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	// CountEvents counts the events f selects (its Limit and Offset aside).
+	CountEvents(ctx context.Context, f EventFilter) (int, error)
+
+	// Operators (SPEC §4.12–4.14).
+
+	// SetSuspension suspends the user at t for reason; a zero t lifts the
+	// suspension (and blanks the reason).
+	SetSuspension(ctx context.Context, userID int64, t time.Time, reason string) error
+	// SetStaff marks the user staff or not.
+	SetStaff(ctx context.Context, userID int64, staff bool, t time.Time) error
+	// SearchUsers lists the users whose email key starts with prefix
+	// (every user for ""), by id, and counts all that match.
+	SearchUsers(ctx context.Context, prefix string, offset, limit int) ([]User, int, error)
+	// Preferences returns the user's preferences; ErrNotFound when none
+	// were stored yet.
+	Preferences(ctx context.Context, userID int64) (Preferences, error)
+	// SavePreferences inserts or replaces the user's preferences and sets
+	// p.ID.
+	SavePreferences(ctx context.Context, p *Preferences) error
 }

@@ -40,10 +40,20 @@ type User struct {
 	// ActivationSentAt is when the last activation email was queued.
 	ActivationSentAt time.Time
 	DeletedAt        time.Time // zero unless deleted
+	// SuspendedAt is when an operator suspended the account, zero unless
+	// suspended; SuspensionReason says why (SPEC §4.12, suspension.go).
+	SuspendedAt      time.Time
+	SuspensionReason string
+	// Staff may act as another account with X-Webshare-Federated-Access
+	// when the operator allows it (SPEC §4.12).
+	Staff bool
 }
 
 // Deleted reports whether the account was deleted.
 func (u User) Deleted() bool { return !u.DeletedAt.IsZero() }
+
+// Suspended reports whether an operator suspended the account.
+func (u User) Suspended() bool { return !u.SuspendedAt.IsZero() }
 
 // MaxEmailLength is the longest address accepted (SPEC §1).
 const MaxEmailLength = 254
@@ -307,12 +317,13 @@ func (s *Service) DeleteAccount(ctx context.Context, u User, pw string, c Client
 	if err := s.checkCurrentPassword(ctx, u, pw, c); err != nil {
 		return err
 	}
-	return s.markDeleted(ctx, u, c, "")
+	return s.markDeleted(ctx, u, c, "account_deleted", "")
 }
 
-// markDeleted marks the account deleted once its owner has proved
-// presence (a password, or a fresh social sign-in); detail says how.
-func (s *Service) markDeleted(ctx context.Context, u User, c Client, detail string) error {
+// markDeleted marks the account deleted, voids its reset tokens and codes,
+// and records the event typ with detail (how the owner proved presence: a
+// password, or a fresh social sign-in; or that an operator did it).
+func (s *Service) markDeleted(ctx context.Context, u User, c Client, typ, detail string) error {
 	now := s.clock()
 	err := s.store.InTx(ctx, func(tx Store) error {
 		if err := tx.MarkDeleted(ctx, u.ID, now); err != nil {
@@ -324,7 +335,7 @@ func (s *Service) markDeleted(ctx context.Context, u User, c Client, detail stri
 		if err := tx.VoidEmailChanges(ctx, u.ID, now); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, "account_deleted", u.ID, u.Email, c, detail)
+		return s.event(ctx, tx, typ, u.ID, u.Email, c, detail)
 	})
 	return wrapStore(err)
 }

@@ -76,6 +76,13 @@ func sampleData(kind string) map[string]string {
 			"user_agent": sampleAgent,
 			"reset_url":  "https://dash.example.com/resetpassword/",
 		}
+	case "suspension":
+		return map[string]string{
+			"change":     "suspended",
+			"reason":     "abuse_report",
+			"email":      "ada@example.com",
+			"changed_at": "2026-11-27 14:02 UTC",
+		}
 	case "reset_no_account":
 		return map[string]string{
 			"email":        "nobody@example.com",
@@ -163,7 +170,7 @@ var (
 	kinds = []string{"reset_link", "password_changed", "reset_no_account",
 		"activation", "email_change_confirm", "email_change_requested", "email_changed", "two_factor",
 		"two_factor_code", "new_sign_in",
-		"social_linked"}
+		"social_linked", "suspension"}
 	shippedLocales = []string{"en", "de"}
 )
 

@@ -17,13 +17,22 @@ func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
 	return mapErr(err)
 }
 
+// eventMatch is the WHERE clause of a filter; its arguments are $1..$4.
+const eventMatch = ` WHERE (($1::text = '' AND $2::bigint = 0) OR ($1 <> '' AND email_key = $1) OR ($2 <> 0 AND user_id = $2))
+		AND ($3::timestamptz IS NULL OR time >= $3) AND ($4::text = '' OR type = $4)`
+
+// CountEvents counts the audit events matching f.
+func (s *Store) CountEvents(ctx context.Context, f account.EventFilter) (int, error) {
+	var n int
+	err := s.q.QueryRow(ctx, `SELECT count(*) FROM events`+eventMatch, f.EmailKey, f.UserID, tstz(f.Since), f.Type).Scan(&n)
+	return n, mapErr(err)
+}
+
 // Events lists audit events matching f, newest first.
 func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Event, error) {
 	rows, err := s.q.Query(ctx, `SELECT id, time, type, user_id, email, email_key, ip,
-		user_agent, detail FROM events
-		WHERE (($1::text = '' AND $4::bigint = 0) OR ($1 <> '' AND email_key = $1) OR ($4 <> 0 AND user_id = $4))
-		AND ($2::timestamptz IS NULL OR time >= $2)
-		ORDER BY time DESC, id DESC LIMIT $3`, f.EmailKey, tstz(f.Since), limit(f.Limit), f.UserID)
+		user_agent, detail FROM events`+eventMatch+` ORDER BY time DESC, id DESC LIMIT $5 OFFSET $6`,
+		f.EmailKey, f.UserID, tstz(f.Since), f.Type, limit(f.Limit), max(f.Offset, 0))
 	if err != nil {
 		return nil, mapErr(err)
 	}

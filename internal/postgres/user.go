@@ -11,20 +11,22 @@ import (
 
 const userColumns = `id, email, email_key, password_hash, first_name, last_name, timezone,
 	email_verified, marketing_accepted, created_at, updated_at, last_login,
-	password_changed_at, email_changed_at, deleted_at, activation_sent_at`
+	password_changed_at, email_changed_at, deleted_at, activation_sent_at,
+	suspended_at, suspension_reason, staff`
 
 func scanUser(row interface{ Scan(...any) error }) (account.User, error) {
 	var u account.User
-	var created, updated, last, pwChanged, emailChanged, deleted, activation pgtype.Timestamptz
+	var created, updated, last, pwChanged, emailChanged, deleted, activation, suspended pgtype.Timestamptz
 	err := row.Scan(&u.ID, &u.Email, &u.EmailKey, &u.PasswordHash, &u.FirstName, &u.LastName,
 		&u.Timezone, &u.EmailVerified, &u.MarketingEmailAccepted, &created, &updated, &last,
-		&pwChanged, &emailChanged, &deleted, &activation)
+		&pwChanged, &emailChanged, &deleted, &activation, &suspended, &u.SuspensionReason, &u.Staff)
 	if err != nil {
 		return account.User{}, mapErr(err)
 	}
 	u.CreatedAt, u.UpdatedAt, u.LastLogin = fromTstz(created), fromTstz(updated), fromTstz(last)
 	u.PasswordChangedAt, u.EmailChangedAt = fromTstz(pwChanged), fromTstz(emailChanged)
 	u.DeletedAt, u.ActivationSentAt = fromTstz(deleted), fromTstz(activation)
+	u.SuspendedAt = fromTstz(suspended)
 	return u, nil
 }
 
@@ -118,6 +120,7 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 			`DELETE FROM recovery_codes WHERE user_id IN ` + due,
 			`DELETE FROM signin_devices WHERE user_id IN ` + due,
 			`DELETE FROM social_identities WHERE user_id IN ` + due,
+			`DELETE FROM user_preferences WHERE user_id IN ` + due,
 			`UPDATE events SET email = '', email_key = '', ip = '', user_agent = '', detail = ''
 				WHERE user_id IN ` + due,
 		} {
@@ -127,7 +130,7 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 		}
 		tag, err := st.q.Exec(ctx, `UPDATE users SET email = '', email_key = 'purged:' || id,
 			password_hash = '', first_name = '', last_name = '', timezone = 'UTC', email_verified = false,
-			marketing_accepted = false, last_login = NULL, activation_sent_at = NULL
+			marketing_accepted = false, last_login = NULL, activation_sent_at = NULL, staff = false
 			WHERE id IN `+due, tstz(before))
 		if err != nil {
 			return mapErr(err)

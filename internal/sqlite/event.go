@@ -19,13 +19,27 @@ func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
 	return mapErr(err)
 }
 
+// eventMatch is the WHERE clause of a filter, with its arguments.
+func eventMatch(f account.EventFilter) (string, []any) {
+	return ` WHERE ((? = '' AND ? = 0) OR (? <> '' AND email_key = ?) OR (? <> 0 AND user_id = ?)) AND time >= ?
+		AND (? = '' OR type = ?)`, []any{f.EmailKey, f.UserID, f.EmailKey, f.EmailKey, f.UserID, f.UserID,
+			f.Since.UnixMicro(), f.Type, f.Type}
+}
+
+// CountEvents counts the audit events matching f.
+func (s *Store) CountEvents(ctx context.Context, f account.EventFilter) (int, error) {
+	where, args := eventMatch(f)
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM events`+where, args...).Scan(&n)
+	return n, mapErr(err)
+}
+
 // Events lists audit events matching f, newest first.
 func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Event, error) {
+	where, args := eventMatch(f)
 	rows, err := s.read.QueryContext(ctx, `SELECT id, time, type, user_id, email, email_key, ip,
-		user_agent, detail FROM events
-		WHERE ((? = '' AND ? = 0) OR (? <> '' AND email_key = ?) OR (? <> 0 AND user_id = ?)) AND time >= ?
-		ORDER BY time DESC, id DESC LIMIT ?`, f.EmailKey, f.UserID, f.EmailKey, f.EmailKey, f.UserID, f.UserID,
-		f.Since.UnixMicro(), f.Limit)
+		user_agent, detail FROM events`+where+` ORDER BY time DESC, id DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -10,20 +10,22 @@ import (
 
 const userColumns = `id, email, email_key, password_hash, first_name, last_name, timezone,
 	email_verified, marketing_accepted, created_at, updated_at, last_login,
-	password_changed_at, email_changed_at, deleted_at, activation_sent_at`
+	password_changed_at, email_changed_at, deleted_at, activation_sent_at,
+	suspended_at, suspension_reason, staff`
 
 func scanUser(row interface{ Scan(...any) error }) (account.User, error) {
 	var u account.User
-	var created, updated, last, pwChanged, emailChanged, deleted, activation sql.NullInt64
+	var created, updated, last, pwChanged, emailChanged, deleted, activation, suspended sql.NullInt64
 	err := row.Scan(&u.ID, &u.Email, &u.EmailKey, &u.PasswordHash, &u.FirstName, &u.LastName,
 		&u.Timezone, &u.EmailVerified, &u.MarketingEmailAccepted, &created, &updated, &last,
-		&pwChanged, &emailChanged, &deleted, &activation)
+		&pwChanged, &emailChanged, &deleted, &activation, &suspended, &u.SuspensionReason, &u.Staff)
 	if err != nil {
 		return u, mapErr(err)
 	}
 	u.CreatedAt, u.UpdatedAt, u.LastLogin = fromMicros(created), fromMicros(updated), fromMicros(last)
 	u.PasswordChangedAt, u.EmailChangedAt = fromMicros(pwChanged), fromMicros(emailChanged)
 	u.DeletedAt, u.ActivationSentAt = fromMicros(deleted), fromMicros(activation)
+	u.SuspendedAt = fromMicros(suspended)
 	return u, nil
 }
 
@@ -115,6 +117,7 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 			`DELETE FROM recovery_codes WHERE user_id IN ` + due,
 			`DELETE FROM signin_devices WHERE user_id IN ` + due,
 			`DELETE FROM social_identities WHERE user_id IN ` + due,
+			`DELETE FROM user_preferences WHERE user_id IN ` + due,
 			`UPDATE events SET email = '', email_key = '', ip = '', user_agent = '', detail = ''
 				WHERE user_id IN ` + due,
 		} {
@@ -124,7 +127,7 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 		}
 		res, err := st.write.ExecContext(ctx, `UPDATE users SET email = '', email_key = 'purged:' || id,
 			password_hash = '', first_name = '', last_name = '', timezone = 'UTC', email_verified = 0,
-			marketing_accepted = 0, last_login = NULL, activation_sent_at = NULL
+			marketing_accepted = 0, last_login = NULL, activation_sent_at = NULL, staff = 0
 			WHERE id IN `+due, before.UnixMicro())
 		if err != nil {
 			return mapErr(err)

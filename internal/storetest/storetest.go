@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"TwoFactor", twoFactorTests},
 		{"SignIn", signInTests},
 		{"Social", socialTests},
+		{"Operator", operatorTests},
 		{"Ping", pingTests},
 	}
 	for _, g := range groups {

@@ -67,6 +67,9 @@ type caller struct {
 	token account.Token
 	user  account.User
 	route *route
+	// actor is the staff account acting as user with the federated-access
+	// header (federation.go); zero otherwise.
+	actor account.User
 }
 
 // authenticated reports whether the request carried a valid token.
@@ -89,8 +92,9 @@ func (s *Server) guard(rt route, h handlerFunc) http.Handler {
 
 // admit checks the guards in order: an Accept that excludes JSON, the
 // general limit (per token only once the token is known to be valid, so
-// made-up tokens share their IP's bucket), the credentials, the route's
-// per-IP limit. The captcha comes later, in input, after the field errors.
+// made-up tokens share their IP's bucket), the credentials, 2FA, the
+// account's suspension and the federated-access header (suspension.go),
+// the route's per-IP limit. The captcha comes later, in input, after the field errors.
 func (s *Server) admit(r *http.Request, rt *route) (caller, error) {
 	if !acceptsJSON(r) {
 		return caller{}, errNotAcceptable
@@ -112,6 +116,10 @@ func (s *Server) admit(r *http.Request, rt *route) (caller, error) {
 	// second and little else. Checked before any account state below.
 	if c.token.TwoFactorPending && !rt.pending {
 		return c, account.ErrTwoFactorNeeded
+	}
+	c, err := s.admitAccountState(r, rt, c)
+	if err != nil {
+		return c, err
 	}
 	return c, s.routeLimit(r, rt.limit)
 }

@@ -30,3 +30,7 @@ func APIRoutes() []RouteGuards {
 	}
 	return out
 }
+
+// ParseDateTime is the date-time parser of the preferences, for its fuzz
+// target.
+var ParseDateTime = parseDateTime

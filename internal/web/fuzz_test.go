@@ -52,6 +52,8 @@ var apiFuzzRoutes = []struct {
 	{"POST", "/api/v2/register/social/", false},
 	{"POST", "/api/v2/login/social/", false},
 	{"POST", "/api/v2/deleteaccount/social/", true},
+	{"PATCH", "/api/v2/profile/preferences/", true},
+	{"PUT", "/api/v2/profile/preferences/", true},
 }
 
 var apiFuzzContentTypes = []string{
@@ -162,6 +164,9 @@ func FuzzRequestDecoders(f *testing.F) {
 	f.Add(uint8(13), uint8(0), []byte(`{"password":"nope","recaptcha":""}`))
 	f.Add(uint8(14), uint8(0), []byte(`{"label":"`+strings.Repeat("k", 201)+`"}`))
 	f.Add(uint8(15), uint8(0), []byte(`{"label":null}`))
+	f.Add(uint8(21), uint8(0), []byte(`{"customer_satisfaction_survey_last_dismissed_at":"2026-11-27T13:58:10.246406-07:00"}`))
+	f.Add(uint8(21), uint8(0), []byte(`{"onboarding_activity_page_viewed_at":null,"customer_satisfaction_survey_last_completed_at":"9999-12-31 23:59:59.9999999+23:59"}`))
+	f.Add(uint8(22), uint8(1), []byte("customer_satisfaction_survey_last_dismissed_at=2026-02-29T00:00"))
 
 	base := apiFuzzEnv(f)
 	token := apiFuzzToken(f, base, "/api/v2/register/", "fuzz-owner@example.com")
@@ -197,6 +202,31 @@ func FuzzRequestDecoders(f *testing.F) {
 			if strings.Contains(low, s) {
 				t.Errorf("%s with body %q = %d %s, contains %q", what, body, status, got, s)
 			}
+		}
+	})
+}
+
+// FuzzPreferenceDateTime: the date-time parser of the preferences never
+// panics, and what it accepts is a UTC instant that reads back the same in
+// the format the API answers with.
+func FuzzPreferenceDateTime(f *testing.F) {
+	for _, s := range []string{"2026-11-27T13:58", "2026-11-27T13:58:10.246406Z", "2026-11-27 13:58:10,1234567-0130",
+		"2022-06-14T15:59:06.663774-07:00", "0001-01-01T00:00+23:59", "9999-12-31T23:59:59-23:59", "2026-02-29T00:00",
+		"2026-1-2T3:4:5", "", "Z", "2026-11-27T13:58+24:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := web.ParseDateTime(s)
+		if !ok {
+			return
+		}
+		if got.Location() != time.UTC {
+			t.Errorf("ParseDateTime(%q) = %v, want UTC", s, got)
+		}
+		out := got.Format("2006-01-02T15:04:05.000000-07:00")
+		again, ok := web.ParseDateTime(out)
+		if !ok || !again.Equal(got) {
+			t.Errorf("ParseDateTime(%q) = %s, which reads back as %v, %v", s, out, again, ok)
 		}
 	})
 }

@@ -49,6 +49,9 @@ func (s *Server) apiRoutes() []route {
 		{"/api/v2/twofactorauth/email/resend/", on{"POST": s.resendCode}, loginToken, noLimit, noCaptcha, pendingToo},
 		{"/api/v2/twofactorauth/recoverycodes/", on{"POST": s.newRecoveryCodes},
 			loginToken, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/verification/suspension/", on{"GET": s.suspension}, token, noLimit, noCaptcha, verifiedOnly},
+		{"/api/v2/profile/preferences/", on{"GET": s.preferences, "PATCH": s.updatePreferences, "PUT": s.updatePreferences},
+			token, noLimit, noCaptcha, verifiedOnly},
 	}
 }
 

@@ -209,6 +209,8 @@ func TestRouteTableMatchesContract(t *testing.T) {
 		"/api/v2/twofactorauth/codeauth/":             "POST loginToken - captcha pending",
 		"/api/v2/twofactorauth/email/resend/":         "POST loginToken - - pending",
 		"/api/v2/twofactorauth/recoverycodes/":        "POST loginToken - - verified",
+		"/api/v2/verification/suspension/":            "GET token - - verified",
+		"/api/v2/profile/preferences/":                "GET,PATCH,PUT token - - verified",
 	}
 	got := map[string]string{}
 	for _, rt := range web.APIRoutes() {
