@@ -21,9 +21,11 @@ type Principal struct {
 }
 
 // Introspect decides whether raw is a credential every endpoint of the API
-// would accept, and whose: a valid token, not expired, of an account not
-// deleted, and past its second factor. The errors are Authenticate's and
-// ErrTwoFactorNeeded for a pending token. A use is recorded as by any
+// would accept, and whose: a valid token, not expired, of an account
+// neither deleted nor suspended, and past its second factor. The errors
+// are Authenticate's, ErrTwoFactorNeeded for a pending token and
+// ErrAccountSuspended, in the API's order (docs/api.md, "Order of the
+// checks"). A use is recorded as by any
 // request (at most once a minute per token).
 func (s *Service) Introspect(ctx context.Context, raw string) (Principal, error) {
 	t, u, err := s.Authenticate(ctx, raw)
@@ -32,6 +34,9 @@ func (s *Service) Introspect(ctx context.Context, raw string) (Principal, error)
 	}
 	if t.TwoFactorPending {
 		return Principal{}, ErrTwoFactorNeeded
+	}
+	if err := AdmitSuspended(u, false); err != nil {
+		return Principal{}, err
 	}
 	p := Principal{User: u, Token: t, ExpiresAt: s.expiresAt(t)}
 	if t.Kind == TokenLogin {

@@ -68,6 +68,7 @@ func (a *adminServer) adminRoutes() []adminRoute {
 		{"POST", "/admin/v1/users/{id}/grant-staff/", "grant_staff", a.staff(true)},
 		{"POST", "/admin/v1/users/{id}/revoke-staff/", "revoke_staff", a.staff(false)},
 		{"GET", "/admin/v1/events/", "events", a.events},
+		{"POST", "/admin/v1/introspect", "introspect", a.introspect},
 	}
 }
 

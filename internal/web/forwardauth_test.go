@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -116,6 +117,15 @@ func TestForwardAuthRefuses(t *testing.T) {
 	e.Clock.Advance(15 * day)
 	if res := verify(t, e, "GET", "", idle, nil); res.StatusCode != 401 {
 		t.Errorf("a token idle for 15 days (idle lifetime 14): %d, want 401", res.StatusCode)
+	}
+
+	suspended := e.register("grace@example.com", testPassword)
+	if _, err := e.Svc.Suspend(context.Background(), e.userID("grace@example.com"), "abuse_report", testOperator); err != nil {
+		t.Fatal(err)
+	}
+	if res := verify(t, e, "GET", "", suspended, http.Header{"Accept": {"text/html"}}); res.StatusCode != 403 || res.Header.Get("Location") != "" {
+		t.Errorf("a suspended account's token: %d (Location %q), want 403 and no redirect (signing in again cannot help)",
+			res.StatusCode, res.Header.Get("Location"))
 	}
 
 	gone := e.login("ada@example.com", testPassword)
