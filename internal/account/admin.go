@@ -54,6 +54,8 @@ type UserDetail struct {
 	// LoginTokens counts the live sessions, APIKeys the valid API keys,
 	// RecoveryCodes the unused recovery codes.
 	LoginTokens, APIKeys, RecoveryCodes int
+	// SocialIdentities are the sign-in providers' identities linked to it.
+	SocialIdentities []SocialIdentity
 }
 
 // UserDetail returns the account id with its counts, deleted or not.
@@ -79,6 +81,9 @@ func (s *Service) UserDetail(ctx context.Context, id int64) (UserDetail, error) 
 		return UserDetail{}, wrapStore(err)
 	}
 	if d.RecoveryCodes, err = s.store.CountRecoveryCodes(ctx, u.ID); err != nil {
+		return UserDetail{}, wrapStore(err)
+	}
+	if d.SocialIdentities, err = s.store.SocialIdentities(ctx, u.ID); err != nil {
 		return UserDetail{}, wrapStore(err)
 	}
 	return d, nil

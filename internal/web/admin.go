@@ -197,6 +197,14 @@ func AdminUserDetail(d account.UserDetail) map[string]any {
 	m["sessions"] = d.LoginTokens
 	m["api_keys"] = d.APIKeys
 	m["recovery_codes_left"] = d.RecoveryCodes
+	identities := []map[string]any{}
+	for _, si := range d.SocialIdentities {
+		identities = append(identities, map[string]any{
+			"provider": si.Provider, "issuer": si.Issuer, "subject": si.Subject, "email": si.Email,
+			"created_at": formatTime(si.CreatedAt, "UTC"), "last_login": formatTime(si.LastLoginAt, "UTC"),
+		})
+	}
+	m["social_identities"] = identities
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +125,33 @@ func TestIntrospectNeedsTheAdminToken(t *testing.T) {
 	}
 	if r := e.do("POST", "/admin/v1/introspect", obj{"token": token}, token); r.Status != 404 {
 		t.Errorf("introspect on the public listener = %d, want 404", r.Status)
+	}
+}
+
+// TestAdminDetailShowsSocialIdentities: an operator sees which provider
+// identities sign an account in, and nothing secret about them.
+func TestAdminDetailShowsSocialIdentities(t *testing.T) {
+	p := newOIDCProvider(t)
+	e := newEnv(t, withSocial(p))
+	a := newAdminAPI(e, adminToken)
+	socialRegister(e, p, googleUser{Sub: "g-1001", Email: "ada@gmail.com"})
+	id := e.userID("ada@gmail.com")
+	r := a.call("GET", "/admin/v1/users/"+strconv.FormatInt(id, 10)+"/", "")
+	if r.Status != 200 {
+		t.Fatalf("detail = %d %s", r.Status, r.Body)
+	}
+	ids, _ := r.JSON(t)["social_identities"].([]any)
+	if len(ids) != 1 {
+		t.Fatalf("social_identities = %v, want one", r.JSON(t)["social_identities"])
+	}
+	si := ids[0].(map[string]any)
+	if si["provider"] != "google" || si["subject"] != "g-1001" || si["email"] != "ada@gmail.com" || si["issuer"] != p.m.Issuer() {
+		t.Errorf("identity = %v, want google, g-1001, ada@gmail.com at the provider's issuer %s", si, p.m.Issuer())
+	}
+
+	e.register("grace@example.com", testPassword)
+	r = a.call("GET", "/admin/v1/users/"+strconv.FormatInt(e.userID("grace@example.com"), 10)+"/", "")
+	if got, ok := r.JSON(t)["social_identities"].([]any); !ok || len(got) != 0 {
+		t.Errorf("an account without a social sign-in: social_identities = %v, want []", r.JSON(t)["social_identities"])
 	}
 }
