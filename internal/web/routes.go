@@ -78,6 +78,7 @@ func (s *Server) routes() http.Handler {
 	for path, ms := range s.referenceRoutes() {
 		s.handle(mux, path, ms)
 	}
+	s.apiDocsRoutes(mux)
 	s.pageRoutes(mux)
 	if s.cfg.DevInbox != nil {
 		s.handle(mux, "/dev/mail/", methods{"GET": s.devInbox()})
