@@ -3,6 +3,7 @@ package web
 import (
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -95,14 +96,37 @@ func TestDocumentNamesEachRoutesGuards(t *testing.T) {
 			if got, _ := op.Extensions["x-accountd-pending-allowed"].(bool); got != rt.pending {
 				t.Errorf("%s: x-accountd-pending-allowed = %v, routes.go says %v", where, got, rt.pending)
 			}
-			if rt.auth == public && !publicSecurity(op) {
-				t.Errorf("%s: a public route must say security: []", where)
+			if got, want := securityOf(doc, op), wantSecurity[rt.auth]; got != want {
+				t.Errorf("%s: security = %s, routes.go's %s wants %s", where, got, names[rt.auth], want)
 			}
 		}
 	}
 }
 
-// publicSecurity reports whether op declares that it needs no credentials.
-func publicSecurity(op *openapi3.Operation) bool {
-	return op.Security != nil && len(*op.Security) == 0
+// wantSecurity is the security requirement each kind of route documents:
+// the alternatives, "none" for no credentials.
+var wantSecurity = map[auth]string{
+	public:     "",
+	optional:   "none|loginToken|apiKey",
+	token:      "loginToken|apiKey",
+	loginToken: "loginToken",
+}
+
+// securityOf renders the security requirement op declares (or inherits
+// from the document) as its alternatives joined by "|".
+func securityOf(doc *openapi3.T, op *openapi3.Operation) string {
+	reqs := doc.Security
+	if op.Security != nil {
+		reqs = *op.Security
+	}
+	var alts []string
+	for _, req := range reqs {
+		if len(req) == 0 {
+			alts = append(alts, "none")
+		}
+		for name := range req {
+			alts = append(alts, name)
+		}
+	}
+	return strings.Join(alts, "|")
 }
