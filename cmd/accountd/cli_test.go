@@ -152,7 +152,7 @@ func TestFlagsFirst(t *testing.T) {
 func TestFlagsAfterArguments(t *testing.T) {
 	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_SECRET_KEY": testSecretKey}
 	app := startServe(t, vars)
-	app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
+	app.register("ada@example.com", "Correct-Horse-7391")
 	for _, args := range [][]string{
 		{"reset-link", "ada@example.com", "-send", "-dev"},
 		{"reset-link", "-dev", "ada@example.com", "-send"},
@@ -240,10 +240,14 @@ func TestResetSentNamesTheAccount(t *testing.T) {
 	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_SECRET_KEY": testSecretKey,
 		"ACCOUNTD_SMTP_URL": srv.URL("")}
 	app := startServe(t, vars)
-	tok := app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
-	id := fmt.Sprint(app.call("GET", "/api/v2/profile/", tok, nil).body["id"])
-	if a := app.call("POST", "/api/v2/resetpassword/", "", map[string]any{"email": "ada@example.com"}); a.status != 204 {
-		t.Fatalf("reset request = %d %s", a.status, a.raw)
+	tok := app.register("ada@example.com", "Correct-Horse-7391")
+	p, err := app.client.WithToken(tok).Profile(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprint(p.ID)
+	if err := app.client.RequestReset(context.Background(), "ada@example.com", ""); err != nil {
+		t.Fatalf("reset request = %v", err)
 	}
 	resetMail(t, srv, "ada@example.com")
 	var out string
@@ -264,8 +268,10 @@ func TestMailListShowsTheInboxPage(t *testing.T) {
 	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_SECRET_KEY": testSecretKey}
 	app := startServe(t, vars)
 	// An outbox row with no inbox copy first, so the numbering parts.
-	app.call("POST", "/api/v2/resetpassword/", "", map[string]any{"email": "nobody@example.com"})
-	app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
+	if err := app.client.RequestReset(context.Background(), "nobody@example.com", ""); err != nil {
+		t.Fatal(err)
+	}
+	app.register("ada@example.com", "Correct-Horse-7391")
 	var page string
 	eventually(t, "mail list shows the activation email's inbox page", func() bool {
 		out, _, _ := runCmd(t, vars, "mail", "list", "-dev")

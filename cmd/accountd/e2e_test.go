@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountd/accountd/client"
 	"github.com/accountd/accountd/internal/account"
+	"github.com/accountd/accountd/internal/openapitest"
 	"github.com/accountd/accountd/internal/smtptest"
 	"github.com/accountd/accountd/internal/testdb"
 )
@@ -51,8 +53,11 @@ func testDatabaseURL(t *testing.T) string {
 
 // running is an accountd started through run(… "serve" …).
 type running struct {
-	t        *testing.T
-	api      string
+	t   *testing.T
+	api string
+	// client calls the API; every answer is checked against
+	// docs/openapi.yaml.
+	client   *client.Client
 	admin    string
 	log      *lockedBuffer
 	stop     context.CancelFunc
@@ -96,6 +101,8 @@ func startServe(t *testing.T, vars map[string]string) *running {
 		t.Fatalf("serve printed %q (%v), want a listening line; log:\n%s", line, err, r.log)
 	}
 	r.api, r.admin = m[1], m[2]
+	r.client = client.New(r.api, client.WithUserAgent("e2e-test/1.0"),
+		client.WithHTTPClient(&http.Client{Transport: openapitest.Transport(t, nil)}))
 	t.Cleanup(func() { r.shutdown() })
 	return r
 }
@@ -115,48 +122,34 @@ func (r *running) shutdown() error {
 	}
 }
 
-type answer struct {
-	status int
-	body   map[string]any
-	raw    string
+// register creates an account and returns its login token.
+func (r *running) register(email, password string) string {
+	r.t.Helper()
+	res, err := r.client.Register(context.Background(), client.RegisterRequest{Email: email, Password: password, TOSAccepted: true})
+	if err != nil || res.Token == "" {
+		r.t.Fatalf("register %s = %+v, %v; want a token", email, res, err)
+	}
+	return res.Token
 }
 
-// call sends a JSON request to the API.
-func (r *running) call(method, path, token string, body any) answer {
+// login returns a new login token.
+func (r *running) login(email, password string) string {
 	r.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, r.api+path, rd)
+	tok, err := r.client.Login(context.Background(), client.LoginRequest{Email: email, Password: password})
 	if err != nil {
-		r.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "e2e-test/1.0")
-	if token != "" {
-		req.Header.Set("Authorization", "Token "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	a := answer{status: res.StatusCode, raw: string(raw)}
-	_ = json.Unmarshal(raw, &a.body)
-	return a
-}
-
-func (r *running) token(method, path string, body any) string {
-	r.t.Helper()
-	a := r.call(method, path, "", body)
-	tok, _ := a.body["token"].(string)
-	if a.status != 200 || tok == "" {
-		r.t.Fatalf("%s %s = %d %s, want 200 with a token", method, path, a.status, a.raw)
+		r.t.Fatalf("login %s = %v, want a token", email, err)
 	}
 	return tok
+}
+
+// wantAPIError fails unless err is an answer of the API with the status and,
+// on field when not "", the code.
+func wantAPIError(t *testing.T, what string, err error, status int, field, code string) {
+	t.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) || e.Status != status || field != "" && e.FieldCode(field) != code {
+		t.Errorf("%s = %v, want %d with %s/%s", what, err, status, field, code)
+	}
 }
 
 var confirmLink = regexp.MustCompile(`https://dash\.example\.com/resetpassword/([0-9a-f]{64})/confirm/`)
@@ -203,36 +196,34 @@ func TestServeEndToEnd(t *testing.T) {
 	app := startServe(t, map[string]string{"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_MAIL_FROM": "noreply@example.com"})
 	const email, oldPW, newPW = "ada@example.com", "Correct-Horse-7391", "Battery-Staple-5501"
 
-	regTok := app.token("POST", "/api/v2/register/", map[string]any{"email": email, "password": oldPW, "tos_accepted": true})
-	login1 := app.token("POST", "/api/v2/login/", map[string]any{"email": email, "password": oldPW})
-	login2 := app.token("POST", "/api/v2/login/", map[string]any{"email": email, "password": oldPW})
+	ctx := context.Background()
+	regTok := app.register(email, oldPW)
+	login1, login2 := app.login(email, oldPW), app.login(email, oldPW)
 
 	for i := 0; i < 2; i++ {
-		if a := app.call("POST", "/api/v2/resetpassword/", "", map[string]any{"email": email}); a.status != 204 {
-			t.Fatalf("reset request = %d %s, want 204", a.status, a.raw)
+		if err := app.client.RequestReset(ctx, email, ""); err != nil {
+			t.Fatalf("reset request = %v, want 204", err)
 		}
 	}
 	first, second := resetMail(t, srv, email), resetMail(t, srv, email)
 
-	newTok := app.token("POST", "/api/v2/resetpassword/complete/",
-		map[string]any{"password": newPW, "password_reset_token": first})
+	newTok, err := app.client.CompleteReset(ctx, first, newPW, "")
+	if err != nil {
+		t.Fatalf("reset complete = %v, want a token", err)
+	}
 	for _, old := range []string{regTok, login1, login2} {
-		if a := app.call("GET", "/api/v2/profile/", old, nil); a.status != 401 {
-			t.Errorf("profile with a token from before the reset = %d, want 401", a.status)
-		}
+		_, err := app.client.WithToken(old).Profile(ctx)
+		wantAPIError(t, "profile with a token from before the reset", err, 401, "", "")
 	}
-	if a := app.call("GET", "/api/v2/profile/", newTok, nil); a.status != 200 || a.body["email"] != email {
-		t.Errorf("profile with the new token = %d %s, want 200 for %s", a.status, a.raw, email)
+	if p, err := app.client.WithToken(newTok).Profile(ctx); err != nil || p.Email != email {
+		t.Errorf("profile with the new token = %+v, %v; want %s's", p, err, email)
 	}
-	if a := app.call("POST", "/api/v2/login/", "", map[string]any{"email": email, "password": oldPW}); a.status != 400 {
-		t.Errorf("login with the old password = %d, want 400", a.status)
-	}
-	lastTok := app.token("POST", "/api/v2/login/", map[string]any{"email": email, "password": newPW})
+	_, err = app.client.Login(ctx, client.LoginRequest{Email: email, Password: oldPW})
+	wantAPIError(t, "login with the old password", err, 400, "non_field_errors", "authorization")
+	lastTok := app.login(email, newPW)
 	for name, tok := range map[string]string{"the used token": first, "the second outstanding token": second} {
-		a := app.call("POST", "/api/v2/resetpassword/complete/", "", map[string]any{"password": "Another-Pass-8812", "password_reset_token": tok})
-		if a.status != 400 || !strings.Contains(a.raw, `"invalid"`) {
-			t.Errorf("complete with %s = %d %s, want 400 invalid", name, a.status, a.raw)
-		}
+		_, err := app.client.CompleteReset(ctx, tok, "Another-Pass-8812", "")
+		wantAPIError(t, "complete with "+name, err, 400, "password_reset_token", "invalid")
 	}
 
 	notice := nextMail(t, srv)
@@ -286,7 +277,7 @@ func TestOperatorCommands(t *testing.T) {
 	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com",
 		"ACCOUNTD_SECRET_KEY": testSecretKey}
 	app := startServe(t, vars)
-	app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
+	app.register("ada@example.com", "Correct-Horse-7391")
 
 	var out, errb bytes.Buffer
 	if err := run(context.Background(), []string{"reset-link", "ADA@example.com"}, env(vars), &out, &errb); err != nil {
@@ -296,8 +287,8 @@ func TestOperatorCommands(t *testing.T) {
 	if m == nil {
 		t.Fatalf("reset-link printed %q, want a confirm link", out.String())
 	}
-	if a := app.call("POST", "/api/v2/resetpassword/check/", "", map[string]any{"password_reset_token": m[1]}); a.status != 204 {
-		t.Errorf("check of the operator's link = %d %s, want 204", a.status, a.raw)
+	if err := app.client.CheckReset(context.Background(), m[1]); err != nil {
+		t.Errorf("check of the operator's link = %v, want 204", err)
 	}
 	if err := run(context.Background(), []string{"reset-link", "nobody@example.com"}, env(vars), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 		t.Error("reset-link for an unknown address succeeded, want an error")
@@ -346,9 +337,9 @@ func TestMailListAndRetry(t *testing.T) {
 		"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_DASHBOARD_URL": "https://dash.example.com",
 		"ACCOUNTD_SECRET_KEY": testSecretKey}
 	app := startServe(t, vars)
-	tok := app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
-	if a := app.call("POST", "/api/v2/changepassword/", tok, map[string]any{"password": "Correct-Horse-7391", "new_password": "Battery-Staple-5501"}); a.status != 204 {
-		t.Fatalf("change password = %d %s", a.status, a.raw)
+	tok := app.register("ada@example.com", "Correct-Horse-7391")
+	if err := app.client.WithToken(tok).ChangePassword(context.Background(), "Correct-Horse-7391", "Battery-Staple-5501"); err != nil {
+		t.Fatalf("change password = %v", err)
 	}
 	list := func(status string) string {
 		var out, errb bytes.Buffer
@@ -380,7 +371,7 @@ func TestMailListAndRetry(t *testing.T) {
 func TestAccountEmailsOverSMTP(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Config{})
 	app := startServe(t, map[string]string{"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_MAIL_FROM": "noreply@example.com"})
-	tok := app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
+	tok := app.register("ada@example.com", "Correct-Horse-7391")
 
 	// mail returns the next message's recipient, subject and text part.
 	mail := func() (to, subject, text string) {
@@ -394,12 +385,13 @@ func TestAccountEmailsOverSMTP(t *testing.T) {
 	if to != "ada@example.com" || act == nil {
 		t.Fatalf("after register: mail to %s %q without an activation link:\n%s", to, subject, text)
 	}
-	if a := app.call("POST", "/api/v2/activation/complete/", "", map[string]any{"activation_token": act[1]}); a.status != 200 {
-		t.Errorf("activation with the emailed link = %d %s, want 200", a.status, a.raw)
+	ctx, ada := context.Background(), app.client.WithToken(tok)
+	if _, err := app.client.CompleteActivation(ctx, act[1]); err != nil {
+		t.Errorf("activation with the emailed link = %v, want 200", err)
 	}
 
-	if a := app.call("POST", "/api/v2/changeemail/", tok, map[string]any{"password": "Correct-Horse-7391", "new_email": "ada@example.org"}); a.status != 204 {
-		t.Fatalf("change email = %d %s", a.status, a.raw)
+	if err := ada.ChangeEmail(ctx, "Correct-Horse-7391", "ada@example.org"); err != nil {
+		t.Fatalf("change email = %v", err)
 	}
 	got := map[string]string{}
 	for i := 0; i < 2; i++ {
@@ -413,8 +405,8 @@ func TestAccountEmailsOverSMTP(t *testing.T) {
 	if !strings.Contains(got["ada@example.com"], "ada@example.org") || strings.Contains(got["ada@example.com"], code[1]) {
 		t.Errorf("the notice to the old address should name the new one and hold no code:\n%s", got["ada@example.com"])
 	}
-	if a := app.call("POST", "/api/v2/changeemail/complete/", tok, map[string]any{"confirmation_code": code[1]}); a.status != 204 {
-		t.Fatalf("complete the change = %d %s", a.status, a.raw)
+	if err := ada.CompleteEmailChange(ctx, code[1]); err != nil {
+		t.Fatalf("complete the change = %v", err)
 	}
 	to, subject, _ = mail()
 	if to != "ada@example.com" || !strings.Contains(strings.ToLower(subject), "changed") {
@@ -426,9 +418,12 @@ func TestAccountEmailsOverSMTP(t *testing.T) {
 // accepts and what the pages say.
 func TestPasswordMinLengthReachesTheService(t *testing.T) {
 	app := startServe(t, map[string]string{"ACCOUNTD_PASSWORD_MIN_LENGTH": "15"})
-	a := app.call("POST", "/api/v2/register/", "", map[string]any{"email": "ada@example.com", "password": "Correct-Horse", "tos_accepted": true})
-	if a.status != 400 || !strings.Contains(a.raw, "password_too_short") || !strings.Contains(a.raw, "at least 15") {
-		t.Errorf("register with 13 characters under a minimum of 15 = %d %s, want 400 password_too_short", a.status, a.raw)
+	_, err := app.client.Register(context.Background(),
+		client.RegisterRequest{Email: "ada@example.com", Password: "Correct-Horse", TOSAccepted: true})
+	var e *client.Error
+	if !errors.As(err, &e) || e.FieldCode("password") != "password_too_short" ||
+		!strings.Contains(e.Fields["password"][0].Message, "at least 15") {
+		t.Errorf("register with 13 characters under a minimum of 15 = %v, want 400 password_too_short", err)
 	}
 	res, err := http.Get(app.api + "/resetpassword/" + strings.Repeat("ab", 32) + "/confirm/")
 	if err != nil {

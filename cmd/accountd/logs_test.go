@@ -74,7 +74,7 @@ func TestTextLogsPrintWhereToGo(t *testing.T) {
 func TestCleanShutdownWithSMTPWarnsNothing(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Config{})
 	app := startServe(t, map[string]string{"ACCOUNTD_SMTP_URL": srv.URL(""), "ACCOUNTD_MAIL_WORKERS": "2"})
-	app.token("POST", "/api/v2/register/", map[string]any{"email": "ada@example.com", "password": "Correct-Horse-7391", "tos_accepted": true})
+	app.register("ada@example.com", "Correct-Horse-7391")
 	srv.Wait() // the activation email: a worker holds an open connection
 	if err := app.shutdown(); err != nil {
 		t.Fatalf("serve: %v", err)

@@ -125,7 +125,8 @@ func readmeScript(readme []byte, replace map[string]string) (string, error) {
 }
 
 // readmeWorkdir returns a fresh directory that looks like a clone of the
-// repository to the go command (go.mod and the packages, linked), so the
+// repository to the go command (go.mod and the packages, docs/ too for the
+// embedded OpenAPI document, linked), so the
 // README's `go build -o accountd ./cmd/accountd` works there without
 // writing into the source tree. Its path is the same on every run from
 // root: the build cache keys our compiled packages by their directory, and
@@ -141,7 +142,7 @@ func readmeWorkdir(t *testing.T, root string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	for _, name := range []string{"go.mod", "go.sum", "cmd", "internal"} {
+	for _, name := range []string{"go.mod", "go.sum", "cmd", "internal", "docs"} {
 		if err := os.Symlink(filepath.Join(root, name), filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}

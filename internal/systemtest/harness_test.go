@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountd/accountd/internal/openapitest"
 	"github.com/accountd/accountd/internal/testenv"
 )
 
@@ -178,6 +179,8 @@ func (n *Node) Call(method, path, token string, body any, headers ...string) Ans
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	// Every answer, outages included, is one docs/openapi.yaml describes.
+	openapitest.Verify(n.t, req, res.StatusCode, res.Header, raw)
 	a := Answer{Status: res.StatusCode, Header: res.Header, Raw: string(raw)}
 	_ = json.Unmarshal(raw, &a.Body)
 	return a

@@ -15,6 +15,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
+	"github.com/accountd/accountd/internal/openapitest"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/secretbox"
 	"github.com/accountd/accountd/internal/testdb"
@@ -111,6 +112,8 @@ func apiFuzzDo(tb testing.TB, method, url, contentType, token string, body []byt
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Whatever the input, the answer is one that docs/openapi.yaml describes.
+	openapitest.Verify(tb, req, res.StatusCode, res.Header, b)
 	return res.StatusCode, b
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/captcha"
 	"github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/openapitest"
 	"github.com/accountd/accountd/internal/password"
 	"github.com/accountd/accountd/internal/postgres"
 	"github.com/accountd/accountd/internal/ratelimit"
@@ -151,7 +152,8 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 		o.Web.MinPasswordLength = 8
 	}
 	h := web.New(e.Svc, o.Captcha, log, web.NewMetrics(prometheus.NewRegistry()), o.Web)
-	srv := httptest.NewServer(h)
+	// Every answer a test gets is checked against docs/openapi.yaml.
+	srv := httptest.NewServer(openapitest.Handler(t, h))
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
 	return e

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/accountd/accountd/docs"
+)
 
 // apiRoutes is the JSON API of the public listener: every path with its
 // method handlers and its guards, which guard (api.go) applies in this order
@@ -55,6 +59,17 @@ func (s *Server) apiRoutes() []route {
 	}
 }
 
+// referenceRoutes describe the API: the OpenAPI document (docs/openapi.yaml)
+// in both encodings and the reference page rendering it (apidocs.go). They
+// are public and static, so they take none of the guards of apiRoutes (the
+// YAML is not JSON, and the page is HTML).
+func (s *Server) referenceRoutes() map[string]methods {
+	return map[string]methods{
+		"/api/v2/openapi.json": {"GET": openAPIDocument("application/json", openAPIJSON)},
+		"/api/v2/openapi.yaml": {"GET": openAPIDocument("application/yaml", docs.OpenAPIYAML)},
+	}
+}
+
 // routes registers the API, the dashboard pages (public HTML, pages.go) and
 // the development inbox.
 func (s *Server) routes() http.Handler {
@@ -66,6 +81,10 @@ func (s *Server) routes() http.Handler {
 		}
 		s.handle(mux, rt.path, ms)
 	}
+	for path, ms := range s.referenceRoutes() {
+		s.handle(mux, path, ms)
+	}
+	s.apiDocsRoutes(mux)
 	s.pageRoutes(mux)
 	s.forwardAuthRoute(mux)
 	if s.cfg.DevInbox != nil {
