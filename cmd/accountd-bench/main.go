@@ -9,7 +9,7 @@
 // inbox), mail-latency (reset request → SMTP acceptance at the sink) and
 // enum-timing (known against unknown addresses, for reset and login, with
 // the two-sample Kolmogorov–Smirnov test). It prints a table, Markdown or
-// JSON. It uses the standard library for load (DESIGN §9) and
+// JSON. It uses the standard library for load (docs/architecture.md#dependencies) and
 // github.com/emersion/go-smtp for the sink. See docs/benchmarks.md.
 package main
 

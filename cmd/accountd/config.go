@@ -70,14 +70,14 @@ type config struct {
 	TOTPIssuer         string // the name authenticator apps show
 	Email2FA           string // off, new_device or always (account.EmailTwoFactor*)
 	SignInNotice       string // on or off: the "new sign-in" email
-	// Sign in with Google (SPEC §4.11, google.go); off without a client id.
+	// Sign in with Google (docs/api.md#social-login, google.go); off without a client id.
 	GoogleClientID             string
 	GoogleClientSecret         string // a secret: never printed
 	GoogleRedirectURIs         string
 	GoogleIssuer               string
 	GoogleHostedDomains        string
 	GoogleAuthoritativeDomains string
-	FederatedAccess            string // off, read or write (SPEC §4.12)
+	FederatedAccess            string // off, read or write (docs/api.md#suspension-staff-and-federated-access)
 	AdminToken                 string // enables the admin API; a secret: never printed, kept as its hash
 
 	// proxies is TrustedProxies parsed, by finish.
@@ -372,7 +372,7 @@ func parseSettingsFor(list []setting, flags []string, args []string, getenv func
 }
 
 // finish applies development mode and checks that the settings make a
-// service that may start (SPEC §9), naming everything that is missing.
+// service that may start (README.md#configuration), naming everything that is missing.
 func (c *config) finish() error {
 	if c.Dev {
 		if c.CaptchaProvider == "" {

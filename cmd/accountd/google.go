@@ -11,7 +11,7 @@ import (
 	"github.com/accountd/accountd/internal/social"
 )
 
-// Sign in with Google (SPEC §4.11): its settings' checks and the provider
+// Sign in with Google (docs/api.md#social-login): its settings' checks and the provider
 // they make.
 
 // googleOn reports whether Sign in with Google is configured.

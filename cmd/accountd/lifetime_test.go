@@ -9,7 +9,7 @@ import (
 )
 
 // TestTokenLifetimeSettings: days or Go durations, 0 for none, defaults of
-// 14 and 30 days (SPEC §4.10); anything else is refused by name.
+// 14 and 30 days (docs/api.md#sessions); anything else is refused by name.
 func TestTokenLifetimeSettings(t *testing.T) {
 	load := func(vars map[string]string) (*config, error) {
 		return parseConfig("serve", nil, env(vars), newFlags("serve", io.Discard, &bytes.Buffer{}))

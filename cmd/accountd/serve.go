@@ -73,7 +73,7 @@ func (a *app) Close() {
 	a.db.Close()
 }
 
-// newLogger builds the one logger, passed down from here (DESIGN §8). A
+// newLogger builds the one logger, passed down from here (docs/architecture.md#style). A
 // line logged with a request's context carries its request_id, whichever
 // package writes it (web.LogHandler).
 func newLogger(cfg *config, w io.Writer) (*slog.Logger, error) {
@@ -412,7 +412,7 @@ func redactedURLError(err error) string {
 	return "the URL does not parse"
 }
 
-// newServer returns an http.Server with the timeouts of DESIGN §3, logging
+// newServer returns an http.Server with the timeouts of docs/architecture.md#http, logging
 // net/http's own errors as warnings.
 func newServer(h http.Handler, log *slog.Logger) *http.Server {
 	return web.HTTPServer(h, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
@@ -494,7 +494,7 @@ func (a *app) announce(stdout io.Writer, public, adminURL string) {
 	}
 }
 
-// adminHandler serves /healthz, /readyz and /metrics (DESIGN §3).
+// adminHandler serves /healthz, /readyz and /metrics (docs/architecture.md#http).
 func (a *app) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -511,7 +511,7 @@ func (a *app) adminHandler() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
-	// The admin API (SPEC §4.14): 404 throughout unless ACCOUNTD_ADMIN_TOKEN
+	// The admin API (docs/api.md#admin-api): 404 throughout unless ACCOUNTD_ADMIN_TOKEN
 	// is set. Only the token's hash is kept; the setting is blanked.
 	hash := web.AdminTokenHash(a.cfg.AdminToken)
 	a.cfg.AdminToken = ""

@@ -7,7 +7,7 @@ import (
 )
 
 // TestSMTPTLSNoneIsWarned: an explicit ?tls=none (mail in clear text) is
-// logged as a warning at start-up (SPEC §9), without the password.
+// logged as a warning at start-up (README.md#configuration), without the password.
 func TestSMTPTLSNoneIsWarned(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -18,7 +18,7 @@ type Activation struct {
 	VoidedAt  time.Time // zero unless voided (password changed or reset, address changed)
 }
 
-// activationTTL is how long an activation link works (SPEC §4.6).
+// activationTTL is how long an activation link works (docs/api.md#activation).
 const activationTTL = 72 * time.Hour
 
 // MailActivation is the email verification email.
@@ -29,7 +29,7 @@ var (
 	errActivationExpired = Invalid("activation_token", "expired", "The activation token has expired.")
 )
 
-// ActivationStatus is the status object of SPEC §4.6.
+// ActivationStatus is the status object of docs/api.md#activation.
 type ActivationStatus struct {
 	Verified  bool
 	LastSent  time.Time // zero when never
@@ -64,7 +64,7 @@ func (s *Service) queueActivation(ctx context.Context, tx Store, u User, c Clien
 
 // ResendActivation sends a new activation email, unless the address is
 // already verified, and returns the status after it: at most one a minute
-// and five a day per account (SPEC §4.6), whatever the rate limits.
+// and five a day per account (docs/api.md#activation), whatever the rate limits.
 func (s *Service) ResendActivation(ctx context.Context, u User, c Client) (ActivationStatus, error) {
 	if u.EmailVerified {
 		return s.Activation(u), nil

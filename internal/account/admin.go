@@ -3,7 +3,7 @@ package account
 import "context"
 
 // Operator is who performs an operator action: a command of the command
-// line or the admin API (SPEC §4.14). Both call the functions of this file
+// line or the admin API (docs/api.md#admin-api). Both call the functions of this file
 // and of operator.go and suspension.go, so they cannot drift apart; the
 // audit event of each action names Via.
 type Operator struct {
@@ -112,7 +112,7 @@ func (s *Service) SearchUsers(ctx context.Context, emailPrefix string, offset, l
 
 // SetStaff grants (or revokes) the account's staff mark: with
 // ACCOUNTD_FEDERATED_ACCESS on, its verified credentials may act as other
-// accounts (SPEC §4.12).
+// accounts (docs/api.md#suspension-staff-and-federated-access).
 func (s *Service) SetStaff(ctx context.Context, id int64, staff bool, op Operator) (User, error) {
 	u, err := s.activeUser(ctx, id)
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Service) RevokeAllTokens(ctx context.Context, id int64, op Operator) (U
 }
 
 // DeleteUser marks the account id deleted for an operator, as the owner's
-// own deletion does (SPEC §4.7) but without the password: its tokens answer
+// own deletion does (docs/api.md#delete-account) but without the password: its tokens answer
 // 403 account_deleted and the purge erases it after the grace period.
 func (s *Service) DeleteUser(ctx context.Context, id int64, op Operator) error {
 	u, err := s.activeUser(ctx, id)

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// API key limits (SPEC §4.8).
+// API key limits (docs/api.md#api-keys).
 const (
 	MaxAPIKeys        = 100
 	maxAPIKeyLabel    = 200

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestDependenciesPointInward keeps the rule of DESIGN §1: the domain and the
+// TestDependenciesPointInward keeps the rule of docs/architecture.md#the-shape-of-the-program: the domain and the
 // packages around it import only what the picture allows.
 func TestDependenciesPointInward(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
@@ -39,7 +39,7 @@ func TestDependenciesPointInward(t *testing.T) {
 			if !ours || slices.Contains(ok, strings.SplitN(name, "/", 2)[0]) {
 				continue
 			}
-			t.Errorf("internal/%s imports %s; DESIGN §1 allows only %v", pkg, dep, ok)
+			t.Errorf("internal/%s imports %s; docs/architecture.md#the-shape-of-the-program allows only %v", pkg, dep, ok)
 		}
 	}
 }

@@ -8,8 +8,8 @@ import (
 // Sign-in devices: what accountd remembers of the client networks and
 // browsers that signed in to an account, for two rules: ACCOUNTD_EMAIL_2FA
 // = new_device challenges a device that has not passed a second factor in
-// deviceMemory (SPEC §4.9), and ACCOUNTD_SIGNIN_NOTICE emails the owner
-// when a device not seen signing in for deviceMemory signs in (SPEC §4.10).
+// deviceMemory (docs/api.md#two-factor-authentication), and ACCOUNTD_SIGNIN_NOTICE emails the owner
+// when a device not seen signing in for deviceMemory signs in (docs/api.md#sessions).
 // One row per account, network and browser serves both (docs/decisions.md).
 
 // SignInDevice is one client network and browser of an account.
@@ -31,7 +31,7 @@ type SignInDevice struct {
 }
 
 const (
-	// deviceMemory is how long a device stays known (SPEC: 90 days).
+	// deviceMemory is how long a device stays known (docs/api.md#two-factor-authentication: 90 days).
 	deviceMemory = 90 * 24 * time.Hour
 	// maxDevices bounds the rows one account keeps: a sign-in beyond it
 	// forgets the device seen least recently, which at worst asks one

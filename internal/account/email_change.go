@@ -19,7 +19,7 @@ type EmailChange struct {
 	VoidedAt  time.Time
 }
 
-// emailChangeTTL is how long a confirmation code works (SPEC §4.5).
+// emailChangeTTL is how long a confirmation code works (docs/api.md#change-of-address).
 const emailChangeTTL = 24 * time.Hour
 
 // Mail kinds of the change of address.
@@ -38,7 +38,7 @@ var (
 
 // RequestEmailChange checks the password and the new address, and emails a
 // confirmation link to the new address and a notice to the old one. Nothing
-// changes until the code is used (SPEC §4.5).
+// changes until the code is used (docs/api.md#change-of-address).
 func (s *Service) RequestEmailChange(ctx context.Context, u User, pw, newEmail string, c Client) error {
 	newEmail, err := ValidateEmail("new_email", newEmail)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/accountd/accountd/internal/twofactor"
 )
 
-// Email codes as a second factor (SPEC §4.9, method email_code).
+// Email codes as a second factor (docs/api.md#two-factor-authentication, method email_code).
 
 // Email 2FA policies (ACCOUNTD_EMAIL_2FA): when a sign-in of an email_code
 // account is challenged.
@@ -38,13 +38,13 @@ const (
 	howEmailCode = "email code"
 )
 
-// emailCodeResends is the budget of resent codes per account (SPEC: 10 a
+// emailCodeResends is the budget of resent codes per account (docs/api.md#two-factor-authentication: 10 a
 // day), whatever the token: the codes emailed at sign-in are bounded by
 // the sign-in's own limits instead (captcha, per-IP and password budgets).
 var emailCodeResends = Rate{N: 10, Per: 24 * time.Hour}
 
 // MailTwoFactorCode carries an email code; MailNewSignIn is the "new
-// sign-in" notice (SPEC §4.10).
+// sign-in" notice (docs/api.md#sessions).
 const (
 	MailTwoFactorCode = "two_factor_code"
 	MailNewSignIn     = "new_sign_in"

@@ -12,7 +12,7 @@ import (
 // Kind is the class of a domain error; the web layer maps it to a status.
 type Kind int
 
-// The closed set of error kinds (DESIGN §2).
+// The closed set of error kinds (docs/architecture.md#errors).
 const (
 	KindInternal Kind = iota
 	KindInvalid
@@ -87,7 +87,7 @@ var (
 	ErrLeaseLost = errors.New("the claim on this mail has ended")
 )
 
-// Errors the API reports in fixed words (SPEC §2).
+// Errors the API reports in fixed words (docs/api.md#errors).
 var (
 	ErrNotAuthenticated = &Error{Kind: KindUnauthenticated, Code: "not_authenticated",
 		Message: "Authentication credentials were not provided."}

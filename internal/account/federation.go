@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Federation is a level of X-Webshare-Federated-Access (SPEC §4.12): the
+// Federation is a level of X-Webshare-Federated-Access (docs/api.md#suspension-staff-and-federated-access): the
 // operator's setting (ACCOUNTD_FEDERATED_ACCESS) and what a route needs.
 type Federation int
 

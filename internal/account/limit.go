@@ -32,7 +32,7 @@ type Rate struct {
 	Per time.Duration
 }
 
-// DefaultPasswordFailures is the budget of wrong passwords (SPEC §5: 10
+// DefaultPasswordFailures is the budget of wrong passwords (docs/api.md#rate-limits: 10
 // failures per 15 minutes), per typed address and client network on login
 // and register, per account on the current-password checks.
 var DefaultPasswordFailures = Rate{N: 10, Per: 15 * time.Minute}
@@ -44,13 +44,13 @@ var DefaultPasswordFailures = Rate{N: 10, Per: 15 * time.Minute}
 // answer is a short wait (429), never a lockout the attacker could hold.
 var DefaultAddressPasswordFailures = Rate{N: 100, Per: time.Hour}
 
-// Activation resends per account (SPEC §4.6): one a minute, five a day.
+// Activation resends per account (docs/api.md#activation): one a minute, five a day.
 var (
 	resendPerMinute = Rate{N: 1, Per: time.Minute}
 	resendPerDay    = Rate{N: 5, Per: 24 * time.Hour}
 )
 
-// Throttled is the 429 of SPEC §2, the wait rounded up to whole seconds.
+// Throttled is the 429 of docs/api.md#errors, the wait rounded up to whole seconds.
 func Throttled(wait time.Duration) *Error {
 	n := max(1, int(math.Ceil(wait.Seconds())))
 	return &Error{Kind: KindRateLimited, Code: "throttled", RetryAfter: n,
@@ -113,7 +113,7 @@ func (s *Service) attempt(ctx context.Context, key string, r Rate, wrong error, 
 
 // signInAttempt runs check, the password check of a sign-in with the typed
 // address emailKey, inside two budgets: the address from the client's
-// network (SPEC §5) and the address from every network (ASVS 2.2.1).
+// network (docs/api.md#rate-limits) and the address from every network (ASVS 2.2.1).
 func (s *Service) signInAttempt(ctx context.Context, emailKey string, c Client, check func() error) error {
 	return s.attempt(ctx, addressKey(emailKey), s.cfg.AddressPasswordFailures, ErrBadCredentials, func() error {
 		return s.passwordAttempt(ctx, loginKey(emailKey, c), ErrBadCredentials, check)
@@ -129,7 +129,7 @@ func addressKey(emailKey string) string {
 
 // loginKey is the failure budget of sign-ins with an address from a client
 // network: the typed address, whether or not it has an account, so the
-// limit reveals nothing (SPEC §4.2), and the network, so that failures from
+// limit reveals nothing (docs/api.md#register-and-login), and the network, so that failures from
 // one network cannot lock the owner out from theirs.
 func loginKey(emailKey string, c Client) string {
 	sum := sha256.Sum256([]byte(emailKey))

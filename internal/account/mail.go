@@ -23,8 +23,8 @@ const (
 )
 
 // Mail kinds, each declared with its template and its secret keys in
-// MailKinds (below). MailResetRequest is resolved by the worker (DESIGN
-// §4) into MailResetLink or into nothing.
+// MailKinds (below). MailResetRequest is resolved by the worker (see
+// docs/architecture.md#the-reset-request-is-asynchronous) into MailResetLink or into nothing.
 const (
 	MailResetRequest    = "reset_request"
 	MailResetLink       = "reset_link"
@@ -34,11 +34,11 @@ const (
 	MailResetNoAccount = "reset_no_account"
 	// MailTwoFactor is the notice of a two-factor change or event
 	// (Data["change"]: totp_on, totp_off, recovery_used, failures,
-	// operator_reset), SPEC §4.9.
+	// operator_reset), docs/api.md#two-factor-authentication.
 	MailTwoFactor = "two_factor"
 	// MailSuspension tells the owner the account was suspended or the
-	// suspension lifted (Data["change"]: suspended, unsuspended; SPEC
-	// §4.12).
+	// suspension lifted (Data["change"]: suspended, unsuspended; see
+	// docs/api.md#suspension-staff-and-federated-access).
 	MailSuspension = "suspension"
 )
 

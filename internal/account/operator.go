@@ -6,7 +6,7 @@ import (
 )
 
 // ResetLink issues a reset link for the account with the given address, for
-// an operator (SPEC §4.1): `accountd reset-link`. See ResetLinkFor.
+// an operator (docs/api.md#password-reset): `accountd reset-link`. See ResetLinkFor.
 func (s *Service) ResetLink(ctx context.Context, email string, send bool) (string, error) {
 	u, err := s.FindUser(ctx, email)
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Service) ResetTwoFactor(ctx context.Context, email string) error {
 }
 
 // ResetTwoFactorFor is the operator's way back for a user who lost the TOTP
-// device and the recovery codes (SPEC §4.9): the account goes back to the
+// device and the recovery codes (docs/api.md#two-factor-authentication): the account goes back to the
 // email_code method, its recovery codes and wrong-code count are cleared,
 // and its login tokens are revoked, so whoever holds one signs in again.
 // API keys stay: they never passed 2FA. The operator checked who asks; the

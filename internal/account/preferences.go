@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Preferences are the account's profile preferences (SPEC §4.13): three
+// Preferences are the account's profile preferences (docs/api.md#profile-preferences): three
 // times the dashboard records, each zero when unset.
 type Preferences struct {
 	ID                 int64

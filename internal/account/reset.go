@@ -33,7 +33,7 @@ var (
 // RequestReset queues a reset request for an address. It does the same work
 // whether or not an account has the address: one outbox row. The mail worker
 // resolves it later (ResolveMail), so nothing the caller sees depends on the
-// account's existence (DESIGN §4).
+// account's existence (docs/architecture.md#the-reset-request-is-asynchronous).
 func (s *Service) RequestReset(ctx context.Context, email string, c Client) error {
 	email, err := ValidateEmail("email", email)
 	if err != nil {

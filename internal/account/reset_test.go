@@ -218,7 +218,7 @@ func rfServiceOn(t *testing.T, st account.Store) *account.Service {
 		Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}, func() time.Time { return now }, nil)
 }
 
-// TestRequestResetSameStoreCallsForKnownAndUnknown proves DESIGN §4: the
+// TestRequestResetSameStoreCallsForKnownAndUnknown proves docs/architecture.md#the-reset-request-is-asynchronous: the
 // request path does the same store work whether or not the address has an
 // account, so nothing the caller sees can depend on it.
 func TestRequestResetSameStoreCallsForKnownAndUnknown(t *testing.T) {

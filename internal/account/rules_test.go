@@ -331,7 +331,7 @@ func TestEmailChangeCodeValidity(t *testing.T) {
 }
 
 // TestActivationResendLimits: one resend a minute and five a day per
-// account (SPEC §4.6), counted by the service whatever the rate limits.
+// account (docs/api.md#activation), counted by the service whatever the rate limits.
 func TestActivationResendLimits(t *testing.T) {
 	r := newRules(t)
 	tok := r.register("ada@example.com")

@@ -20,7 +20,7 @@ type Config struct {
 	// ResetTokenTTL is how long a reset link works.
 	ResetTokenTTL time.Duration
 	// TokenIdleTTL ends a login token not used for this long; 0: never
-	// (SPEC §4.10; main's default is 14 days).
+	// (docs/api.md#sessions; main's default is 14 days).
 	TokenIdleTTL time.Duration
 	// TokenMaxTTL ends a login token this long after it was issued; 0:
 	// never (main's default is 30 days). API keys never expire.
@@ -55,7 +55,7 @@ type Config struct {
 	// slot, with the reason: "share" (429) or "wait" (503). A metrics hook.
 	OnHashBusy func(reason string)
 	// Breached, when set, says whether a password is in a breached-password
-	// corpus (SPEC §3 rule 6, off by default).
+	// corpus (docs/api.md#password-rules rule 6, off by default).
 	Breached interface {
 		Breached(ctx context.Context, password string) bool
 	}
@@ -319,8 +319,8 @@ func (s *Service) hashNew(ctx context.Context, who asker, pw, current string) (h
 
 // verify checks a password against a stored hash for who asks. An account
 // without a password (made by a social sign-in) costs the same hashing
-// work as a wrong password, so the answer cannot tell it apart (SPEC
-// §4.11).
+// work as a wrong password, so the answer cannot tell it apart (see
+// docs/api.md#social-login).
 func (s *Service) verify(ctx context.Context, who asker, pw, encoded string) (ok, rehash bool, err error) {
 	if encoded == "" {
 		if werr := s.hashing(ctx, who, func() { s.hasher.VerifyDummy(pw) }); werr != nil {

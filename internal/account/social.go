@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Social sign-in over OpenID Connect (SPEC §4.11). An adapter
+// Social sign-in over OpenID Connect (docs/api.md#social-login). An adapter
 // (internal/social) exchanges the code and verifies the ID token; every rule
 // about who signs in, what is linked and what is voided lives here.
 
@@ -85,10 +85,10 @@ type SocialInput struct {
 }
 
 // MailSocialLinked tells an account's owner that a provider's sign-in was
-// linked to it (SPEC §4.11).
+// linked to it (docs/api.md#social-login).
 const MailSocialLinked = "social_linked"
 
-// Errors of SPEC §4.11.
+// Errors of docs/api.md#social-login.
 var (
 	errSocialCodeInvalid     = Invalid("code", "invalid", "The authorization code is invalid or was already used.")
 	errSocialEmailUnverified = Invalid("code", "email_unverified", "The email address of this sign-in is not verified.")
@@ -201,7 +201,7 @@ func authoritative(pc SocialConfig, id Identity) bool {
 }
 
 // SocialRegister signs in with a provider, creating an account when the
-// identity has none (SPEC §4.11). existing is true when an account was
+// identity has none (docs/api.md#social-login). existing is true when an account was
 // signed in instead: linked before, or linked now by the rules of
 // resolveSocial.
 func (s *Service) SocialRegister(ctx context.Context, in SocialInput, c Client) (token string, existing bool, err error) {
@@ -247,8 +247,8 @@ func (s *Service) SocialLogin(ctx context.Context, in SocialInput, c Client) (st
 	return token, nil
 }
 
-// resolveSocial finds the account of an identity and signs it in (SPEC
-// §4.11): the identity's own account; else an active account with the same
+// resolveSocial finds the account of an identity and signs it in (see
+// docs/api.md#social-login): the identity's own account; else an active account with the same
 // address, linked only when the provider is authoritative for the address;
 // else none (found false). taken is the error for an address whose
 // account may not be linked: ErrEmailTaken on register, ErrBadCredentials
@@ -448,7 +448,7 @@ func (s *Service) createSocialUser(ctx context.Context, in SocialInput, id Ident
 
 // DeleteAccountSocial deletes the account of t after a fresh sign-in with a
 // provider whose identity is linked to it: the proof of presence of the
-// password-less accounts (SPEC §4.11), instead of the password.
+// password-less accounts (docs/api.md#social-login), instead of the password.
 func (s *Service) DeleteAccountSocial(ctx context.Context, t Token, u User, in SocialInput, c Client) error {
 	if err := LoginTokenOnly.Permit(t); err != nil {
 		return err

@@ -112,7 +112,7 @@ type Store interface {
 	DevMails(ctx context.Context, limit int) ([]DevMail, error)
 	DevMailByID(ctx context.Context, id int64) (DevMail, error)
 
-	// Two-factor authentication (SPEC §4.9).
+	// Two-factor authentication (docs/api.md#two-factor-authentication).
 
 	// CreateTwoFactorMethod inserts a method and sets its ID.
 	CreateTwoFactorMethod(ctx context.Context, m *TwoFactorMethod) error
@@ -162,7 +162,7 @@ type Store interface {
 	// was one: of concurrent callers one gets true.
 	DeleteEmailCode(ctx context.Context, tokenID int64) (bool, error)
 
-	// Sign-in devices (SPEC §4.9 new_device, §4.10 notice).
+	// Sign-in devices (docs/api.md#two-factor-authentication new_device, §4.10 notice).
 
 	// SignInDevice returns the user's device with this network and
 	// browser; ErrNotFound when none.
@@ -173,7 +173,7 @@ type Store interface {
 	// before t, then all but the keep most recent.
 	PruneSignInDevices(ctx context.Context, userID int64, before time.Time, keep int) error
 
-	// Social sign-in (SPEC §4.11).
+	// Social sign-in (docs/api.md#social-login).
 
 	// CreateSocialIdentity links an identity to a user and sets its ID;
 	// ErrConflict when the (issuer, subject) is linked already.
@@ -192,7 +192,7 @@ type Store interface {
 	// CountEvents counts the events f selects (its Limit and Offset aside).
 	CountEvents(ctx context.Context, f EventFilter) (int, error)
 
-	// Operators (SPEC §4.12–4.14).
+	// Operators (docs/api.md#suspension-staff-and-federated-access to docs/api.md#admin-api).
 
 	// SetSuspension suspends the user at t for reason; a zero t lifts the
 	// suspension (and blanks the reason).

@@ -7,11 +7,11 @@ import (
 	"time"
 )
 
-// Suspension reasons an operator may give (SPEC §4.12; Webshare's values).
+// Suspension reasons an operator may give (docs/api.md#suspension-staff-and-federated-access; Webshare's values).
 var SuspensionReasons = []string{"acceptable_use_violation", "abuse_report", "fraudulent_payment"}
 
 // ErrAccountSuspended answers every credential of a suspended account
-// except on the routes that let it see why and leave (SPEC §4.12).
+// except on the routes that let it see why and leave (docs/api.md#suspension-staff-and-federated-access).
 var ErrAccountSuspended = &Error{Kind: KindForbidden, Code: "account_suspended",
 	Message: "Your account is suspended."}
 
@@ -51,7 +51,7 @@ const (
 
 // Suspend suspends the account id for reason: every credential of it is
 // refused from now on, but none is revoked, so Unsuspend restores them. A
-// notice email tells the owner (SPEC §4.12).
+// notice email tells the owner (docs/api.md#suspension-staff-and-federated-access).
 func (s *Service) Suspend(ctx context.Context, id int64, reason string, op Operator) (User, error) {
 	if !slices.Contains(SuspensionReasons, reason) {
 		return User{}, Invalid("reason", "invalid_choice", fmt.Sprintf("%q is not a valid choice.", reason))

@@ -35,7 +35,7 @@ const (
 )
 
 // ErrAPIKeyNotAllowed answers an API key on an operation for login tokens
-// (SPEC §4.8).
+// (docs/api.md#api-keys).
 var ErrAPIKeyNotAllowed = &Error{Kind: KindForbidden, Code: "api_key_not_allowed",
 	Message: "Cannot query this API endpoint with an API key."}
 
@@ -68,11 +68,11 @@ type Token struct {
 	IP        string
 	UserAgent string
 	// TwoFactorPending: a login token that has not passed its second factor
-	// yet (SPEC §4.9). API keys are never pending.
+	// yet (docs/api.md#two-factor-authentication). API keys are never pending.
 	TwoFactorPending bool
 }
 
-// tokenAlphabet is the character set of tokens (SPEC §1: [a-z0-9]).
+// tokenAlphabet is the character set of tokens (docs/api.md#conventions: [a-z0-9]).
 const tokenAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 // TokenLength is the length of a login token or API key.
@@ -141,7 +141,7 @@ func validSecretHex(s string) bool {
 
 // Login checks an email and password and returns a new login token. A wrong
 // password, an unknown or a deleted address give the same error after the
-// same hashing work (SPEC §4.2).
+// same hashing work (docs/api.md#register-and-login).
 //
 // The attempt is taken from the failure budget of the typed address and the
 // client's network before anything is looked up or hashed, so an unknown and
@@ -256,7 +256,7 @@ func (s *Service) Logout(ctx context.Context, t Token, u User, c Client) error {
 	return wrapStore(err)
 }
 
-// Sessions (SPEC §4.10): a session is a login token as its owner sees it.
+// Sessions (docs/api.md#sessions): a session is a login token as its owner sees it.
 
 const (
 	// MaxLoginTokens is how many live login tokens an account may have;
@@ -304,7 +304,7 @@ func twoFactorState(t Token) string {
 // the cap per account, the 2FA state and the sign-in notice cannot be
 // forgotten by any path. The token starts pending when the account's
 // active method is device_totp, whatever the first factor was: a reset or
-// activation link proves the mailbox, never the device (SPEC §4.9); on
+// activation link proves the mailbox, never the device (docs/api.md#two-factor-authentication); on
 // email_code, as ACCOUNTD_EMAIL_2FA says (secondFactorFor). The oldest live
 // tokens beyond MaxLoginTokens-1 are revoked first, in the same
 // transaction; the user is locked so that concurrent sign-ins cannot pass
@@ -315,7 +315,7 @@ func (s *Service) mintLoginToken(ctx context.Context, tx Store, u User, c Client
 		return "", Token{}, err
 	}
 	// The cap counts live tokens only: expired ones (revoked here too) must
-	// not push out a session still in use (SPEC §4.10).
+	// not push out a session still in use (docs/api.md#sessions).
 	createdAfter, usedAfter := s.liveBounds(now)
 	n, err := tx.RevokeOldLoginTokens(ctx, u.ID, createdAfter, usedAfter, MaxLoginTokens-1, now)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Token lifetimes and the record of use (SPEC §4.10), on a fake clock.
+// Token lifetimes and the record of use (docs/api.md#sessions), on a fake clock.
 
 const day = 24 * time.Hour
 

@@ -10,7 +10,7 @@ import (
 	"github.com/accountd/accountd/internal/twofactor"
 )
 
-// Two-factor method types (SPEC §4.9).
+// Two-factor method types (docs/api.md#two-factor-authentication).
 const (
 	MethodEmailCode  = "email_code"
 	MethodDeviceTOTP = "device_totp"
@@ -46,7 +46,7 @@ const howRecovery = "recovery code"
 // maxTokenCodeFailures is how many wrong codes revoke a pending token.
 const maxTokenCodeFailures = 5
 
-// Errors of SPEC §4.9.
+// Errors of docs/api.md#two-factor-authentication.
 var (
 	// ErrTwoFactorNeeded answers a pending token on a route that does not
 	// accept one.

@@ -41,11 +41,11 @@ type User struct {
 	ActivationSentAt time.Time
 	DeletedAt        time.Time // zero unless deleted
 	// SuspendedAt is when an operator suspended the account, zero unless
-	// suspended; SuspensionReason says why (SPEC §4.12, suspension.go).
+	// suspended; SuspensionReason says why (docs/api.md#suspension-staff-and-federated-access, suspension.go).
 	SuspendedAt      time.Time
 	SuspensionReason string
 	// Staff may act as another account with X-Webshare-Federated-Access
-	// when the operator allows it (SPEC §4.12).
+	// when the operator allows it (docs/api.md#suspension-staff-and-federated-access).
 	Staff bool
 }
 
@@ -55,7 +55,7 @@ func (u User) Deleted() bool { return !u.DeletedAt.IsZero() }
 // Suspended reports whether an operator suspended the account.
 func (u User) Suspended() bool { return !u.SuspendedAt.IsZero() }
 
-// MaxEmailLength is the longest address accepted (SPEC §1).
+// MaxEmailLength is the longest address accepted (docs/api.md#conventions).
 const MaxEmailLength = 254
 
 var errInvalidEmail = Invalid("email", "invalid", "Enter a valid email address.")
@@ -66,7 +66,7 @@ func EmailKey(email string) string {
 	return cases.Fold().String(norm.NFKC.String(email))
 }
 
-// ValidateEmail checks the format of an address (SPEC §1) and returns it
+// ValidateEmail checks the format of an address (docs/api.md#conventions) and returns it
 // trimmed of surrounding space. field names the request field for errors.
 func ValidateEmail(field, email string) (string, error) {
 	bad := Invalid(field, errInvalidEmail.Fields[0].Code, errInvalidEmail.Fields[0].Message)
@@ -134,7 +134,7 @@ type RegisterInput struct {
 
 // Register creates an account and returns a login token. When the address
 // already has an account and the password matches it, that user is logged in
-// instead and existing is true (SPEC §4.2).
+// instead and existing is true (docs/api.md#register-and-login).
 func (s *Service) Register(ctx context.Context, in RegisterInput, c Client) (token string, existing bool, err error) {
 	var fields []FieldError
 	email, err := ValidateEmail("email", in.Email)
@@ -244,7 +244,7 @@ func (s *Service) setPassword(ctx context.Context, tx Store, u User, hash string
 	if err := tx.SetPassword(ctx, u.ID, hash, now); err != nil {
 		return err
 	}
-	// A new password starts the wrong-code budget afresh (SPEC §4.9).
+	// A new password starts the wrong-code budget afresh (docs/api.md#two-factor-authentication).
 	if err := tx.ClearTwoFactorFailures(ctx, u.ID); err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (s *Service) UpdateProfile(ctx context.Context, u User, p ProfilePatch) (Us
 // DeleteAccount marks the account deleted after checking its password. Its
 // tokens stay, so every request with them is 403 account_deleted; its
 // reset tokens die; login, reset and activation treat its address as
-// unknown; the purge erases it after the grace period (SPEC §4.7).
+// unknown; the purge erases it after the grace period (docs/api.md#delete-account).
 func (s *Service) DeleteAccount(ctx context.Context, u User, pw string, c Client) error {
 	if err := s.checkCurrentPassword(ctx, u, pw, c); err != nil {
 		return err

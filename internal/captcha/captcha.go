@@ -1,5 +1,5 @@
 // Package captcha holds the verifier interface for the recaptcha field of
-// requests (SPEC §6) and its implementations. It imports nothing of ours.
+// requests (docs/api.md#captcha) and its implementations. It imports nothing of ours.
 package captcha
 
 import (
@@ -20,7 +20,7 @@ type Verifier interface {
 	Verify(ctx context.Context, response, remoteIP string) error
 }
 
-// None accepts any response, or none: development only (SPEC §6).
+// None accepts any response, or none: development only (docs/api.md#captcha).
 type None struct{}
 
 // Verify always succeeds.

@@ -167,7 +167,7 @@ func smtpOptions(rawURL string, timeout time.Duration) ([]gomail.Option, string,
 	return opts, host, nil
 }
 
-// startTLSPolicy decides how an smtp:// connection is protected (SPEC §9).
+// startTLSPolicy decides how an smtp:// connection is protected (README.md#configuration).
 // STARTTLS is required: a network attacker who strips it from the server's
 // answer would otherwise read every reset link, so delivery fails instead.
 // Two exceptions: a loopback host, where no network is crossed (STARTTLS when

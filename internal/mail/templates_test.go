@@ -235,7 +235,7 @@ func TestRenderShippedLocales(t *testing.T) {
 	}
 }
 
-// The reset email must carry what SPEC §4.1 asks for, in both bodies and in
+// The reset email must carry what docs/api.md#password-reset asks for, in both bodies and in
 // every locale.
 func TestRenderResetLinkContent(t *testing.T) {
 	tmpl := loadTemplates(t, "")

@@ -30,7 +30,7 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// isCommon applies SPEC §3 rule 5 to an NFKC password. Like Django's
+// isCommon applies docs/api.md#password-rules rule 5 to an NFKC password. Like Django's
 // CommonPasswordValidator it also trims surrounding white space, so padding a
 // common password with a space does not make it acceptable.
 func isCommon(pw string) bool {

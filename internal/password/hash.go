@@ -19,7 +19,7 @@ type Params struct {
 	SaltLen uint32 // bytes of random salt
 }
 
-// DefaultParams returns the SPEC §3 parameters (OWASP's argon2id minimum):
+// DefaultParams returns the docs/api.md#password-rules parameters (OWASP's argon2id minimum):
 // m=19456 KiB, t=2, p=1, a 32-byte key and a 16-byte salt.
 func DefaultParams() Params {
 	return Params{Memory: 19456, Time: 2, Threads: 1, KeyLen: 32, SaltLen: 16}
@@ -93,7 +93,7 @@ func (h *Hasher) Verify(pw, encoded string) (ok, needsRehash bool, err error) {
 
 // VerifyDummy does the same work as Verify of a wrong password against a real
 // hash with the current params, so a login for an unknown email takes the
-// same time (SPEC §4.2). It always returns false.
+// same time (docs/api.md#register-and-login). It always returns false.
 func (h *Hasher) VerifyDummy(pw string) bool {
 	_, _, _ = h.Verify(pw, h.dummyHash())
 	return false

@@ -42,7 +42,7 @@ func verifyImported(pw, encoded string, match func(pw, encoded string) (bool, er
 	return false, nil
 }
 
-// isBcrypt recognises the bcrypt prefixes the SPEC accepts.
+// isBcrypt recognises the bcrypt prefixes docs/api.md#password-rules accepts.
 func isBcrypt(encoded string) bool {
 	return strings.HasPrefix(encoded, "$2a$") || strings.HasPrefix(encoded, "$2b$") ||
 		strings.HasPrefix(encoded, "$2y$")

@@ -1,4 +1,4 @@
-// Package password holds the password rules of SPEC §3 and password hashing:
+// Package password holds the password rules of docs/api.md#password-rules and password hashing:
 // argon2id for new hashes, and verification of the bcrypt and Django
 // pbkdf2_sha256 hashes of imported users so they can be upgraded on login.
 //
@@ -9,7 +9,7 @@ package password
 
 import "golang.org/x/text/unicode/norm"
 
-// Normalize returns the NFKC form of a password (SPEC §3 rule 2); hashing and
+// Normalize returns the NFKC form of a password (docs/api.md#password-rules rule 2); hashing and
 // checks use it, so that the same password typed on different keyboards or
 // input methods (full-width forms, ligatures, composed or decomposed accents)
 // gives the same hash.

@@ -17,10 +17,10 @@ type Violation struct {
 // its default, so the zero Policy behaves like DefaultPolicy.
 type Policy struct {
 	MinLength int // default 8
-	MaxLength int // default 256 (SPEC: never truncate)
+	MaxLength int // default 256 (docs/api.md#password-rules: never truncate)
 }
 
-// The rule codes of SPEC §3, in rule order.
+// The rule codes of docs/api.md#password-rules, in rule order.
 const (
 	codeTooShort        = "password_too_short"
 	codeTooLong         = "password_too_long"
@@ -29,12 +29,12 @@ const (
 	codeTooCommon       = "password_too_common"
 )
 
-// DefaultPolicy returns the SPEC §3 defaults: 8 to 256 characters.
+// DefaultPolicy returns the docs/api.md#password-rules defaults: 8 to 256 characters.
 func DefaultPolicy() Policy {
 	return Policy{MinLength: 8, MaxLength: 256}
 }
 
-// Check applies rules 1-5 of SPEC §3 to the (already or not yet normalised —
+// Check applies rules 1-5 of docs/api.md#password-rules to the (already or not yet normalised —
 // Check normalises itself) password, with the account email for the
 // similarity rule, and returns every failing rule, in rule order; nil when the
 // password is acceptable.

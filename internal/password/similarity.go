@@ -5,7 +5,7 @@ import (
 	"unicode"
 )
 
-// tooSimilar applies SPEC §3 rule 3, which is Django's
+// tooSimilar applies docs/api.md#password-rules rule 3, which is Django's
 // UserAttributeSimilarityValidator with max_similarity 0.7 and the email as the
 // only attribute. The email is NFKC-normalised like the password so both sides
 // are compared in the same form.

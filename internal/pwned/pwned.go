@@ -1,5 +1,5 @@
 // Package pwned checks passwords against a breached-password corpus through
-// the k-anonymity range protocol (SPEC §3 rule 6): only the first five hex
+// the k-anonymity range protocol (docs/api.md#password-rules rule 6): only the first five hex
 // characters of the password's SHA-1 leave the process. It imports nothing
 // of ours.
 package pwned

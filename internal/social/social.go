@@ -1,5 +1,5 @@
-// Package social is the OpenID Connect adapter of social sign-in (SPEC
-// §4.11): it exchanges an authorization code at the issuer's token endpoint
+// Package social is the OpenID Connect adapter of social sign-in (see
+// docs/api.md#social-login): it exchanges an authorization code at the issuer's token endpoint
 // (golang.org/x/oauth2) and verifies the ID token (github.com/coreos/go-oidc:
 // signature by the issuer's published keys, iss, aud, exp), then checks azp
 // itself. It implements account.SocialProvider and imports only account of

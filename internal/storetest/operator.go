@@ -8,7 +8,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Operators (SPEC §4.12–4.14): suspension, staff, search, preferences and
+// Operators (docs/api.md#suspension-staff-and-federated-access to docs/api.md#admin-api): suspension, staff, search, preferences and
 // the admin API's audit trail.
 
 func searchUsers(t *testing.T, s account.Store, prefix string, offset, limit int) ([]int64, int) {

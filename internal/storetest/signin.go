@@ -8,7 +8,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Email codes and sign-in devices (SPEC §4.9 email_code and new_device,
+// Email codes and sign-in devices (docs/api.md#two-factor-authentication email_code and new_device,
 // §4.10 the "new sign-in" notice).
 
 var signInTests = []test{

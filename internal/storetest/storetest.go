@@ -1,5 +1,5 @@
 // Package storetest holds the conformance suite that every account.Store
-// implementation passes (DESIGN §5). It is for tests only: Run is called from
+// implementation passes (docs/architecture.md#storage). It is for tests only: Run is called from
 // the _test.go files of the backends. It imports only the account package of
 // this project.
 package storetest

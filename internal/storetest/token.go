@@ -120,7 +120,7 @@ var tokenTests = []test{
 	}},
 }
 
-// The sessions of SPEC §4.10: last use, the list of live login tokens, the
+// The sessions of docs/api.md#sessions: last use, the list of live login tokens, the
 // cap per account.
 var sessionTests = []test{
 	{"TouchTokenWritesOnlyAStaleUse", func(t *testing.T, s account.Store) {

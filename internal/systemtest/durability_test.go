@@ -21,7 +21,7 @@ import (
 	"github.com/accountd/accountd/internal/smtptest"
 )
 
-// The mail durability promise of SPEC §8 and DESIGN §6, played against the
+// The mail durability promise of docs/api.md#email and docs/architecture.md#email, played against the
 // real binary: a 204 means the email goes out even if the node is killed
 // right after answering, or the SMTP server is down for a while, or the node
 // is asked to stop while it is sending. This file holds the crash case and

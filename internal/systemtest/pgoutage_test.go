@@ -233,7 +233,7 @@ func mnCheckStream(t *testing.T, all []mnResult, cutBegin, cutAt, restoreAt, rec
 	bad := 0
 	for _, r := range all {
 		ok := r.status == mnOK[r.op]
-		// A 5xx body never carries an internal error (SPEC §2).
+		// A 5xx body never carries an internal error (docs/api.md#errors).
 		unavailable := r.status == 503 && r.code == "unavailable" &&
 			!strings.Contains(r.raw, "127.0.0.1") && !strings.Contains(strings.ToLower(r.raw), "dial")
 		if r.op == "invalid" {

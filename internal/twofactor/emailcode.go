@@ -16,7 +16,7 @@ import (
 const emailCodeInfo = "accountd twofactor email-code hmac v1"
 
 // EmailCodes makes and checks the six-digit codes of the email_code method
-// (SPEC §4.9). A code is stored as an HMAC-SHA256 under a key derived from
+// (docs/api.md#two-factor-authentication). A code is stored as an HMAC-SHA256 under a key derived from
 // ACCOUNTD_SECRET_KEY: a bare hash of 20 bits would be reversed from a dump
 // in a million tries. The HMAC covers the login token's id, so a code is
 // good only for the token it was sent for (ASVS 6.6.2).

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Recovery codes (SPEC §4.9 extension): RecoveryCodeCount codes of 120
+// Recovery codes (docs/api.md#two-factor-authentication extension): RecoveryCodeCount codes of 120
 // bits each. 120 bits is above ASVS 6.5.2's 112, so a plain SHA-256 is
 // enough to store them (no salt or slow hash: guessing one is hopeless).
 const (

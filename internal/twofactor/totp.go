@@ -14,13 +14,13 @@ import (
 	"github.com/pquerna/otp/hotp"
 )
 
-// The TOTP parameters of SPEC §4.9. They are fixed: authenticator apps
+// The TOTP parameters of docs/api.md#two-factor-authentication. They are fixed: authenticator apps
 // widely ignore anything else in the otpauth URL (research §2.2).
 const (
 	SecretSize = 20 // bytes: 160 bits, RFC 4226's recommendation
 	Period     = 30 * time.Second
 	Digits     = 6
-	// MaxWindow is the widest window SPEC §4.9 allows: two steps either side.
+	// MaxWindow is the widest window docs/api.md#two-factor-authentication allows: two steps either side.
 	MaxWindow = 2
 	// DefaultWindow is one step either side (RFC 6238 §6's recommendation).
 	DefaultWindow = 1
@@ -28,7 +28,7 @@ const (
 	DefaultIssuer = "accountd"
 )
 
-// secretEncoding is the form authenticator apps read and SPEC §4.9's
+// secretEncoding is the form authenticator apps read and docs/api.md#two-factor-authentication's
 // secret_key shows: upper-case base32 without padding.
 var secretEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
@@ -60,7 +60,7 @@ func NewSecret() []byte {
 	return b
 }
 
-// EncodeSecret returns the secret as SPEC §4.9's secret_key: unpadded
+// EncodeSecret returns the secret as docs/api.md#two-factor-authentication's secret_key: unpadded
 // upper-case base32 (32 characters for 20 bytes).
 func EncodeSecret(secret []byte) string { return secretEncoding.EncodeToString(secret) }
 
@@ -143,7 +143,7 @@ func match(secret []byte, c string, from, to, after Step) (Step, bool) {
 	return found, ok
 }
 
-// The ways an activation pair fails (SPEC §4.9 activate: 400 on the field).
+// The ways an activation pair fails (docs/api.md#two-factor-authentication activate: 400 on the field).
 var (
 	ErrSameCodes  = errors.New("twofactor: the two codes are the same")
 	ErrFirstCode  = errors.New("twofactor: the first code is not a current code")

@@ -1,5 +1,5 @@
-// Package twofactor holds the building blocks of two-factor sign-in (SPEC
-// §4.9, issue 14): TOTP codes per RFC 6238, the strict parser of what a user
+// Package twofactor holds the building blocks of two-factor sign-in (see
+// docs/api.md#two-factor-authentication, issue 14): TOTP codes per RFC 6238, the strict parser of what a user
 // types, recovery codes, email codes and the per-account wait after wrong
 // codes. It is pure: no store, no clock of its own (callers pass the time),
 // no global state, and it keeps no secret longer than a call. account uses

@@ -2,7 +2,7 @@ package twofactor
 
 import "time"
 
-// The per-account budget of wrong codes (SPEC §4.9): the first FreeFailures
+// The per-account budget of wrong codes (docs/api.md#two-factor-authentication): the first FreeFailures
 // consecutive failures cost nothing; after them every attempt waits
 // 2^(n-FreeFailures) seconds, at most MaxWait. It counts TOTP, email and
 // recovery codes together, from any IP and token, so spreading guesses

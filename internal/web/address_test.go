@@ -67,7 +67,7 @@ func TestLookAlikeAddressesAreRefused(t *testing.T) {
 
 // TestVisibleUnicodeAddressesStillWork: the rule refuses only invisible
 // characters; letters outside ASCII in the local part and an
-// internationalised domain are still valid addresses (SPEC §1).
+// internationalised domain are still valid addresses (docs/api.md#conventions).
 func TestVisibleUnicodeAddressesStillWork(t *testing.T) {
 	e := newEnv(t)
 	for _, addr := range []string{"jörg@example.com", "ada@bücher.example", "用户@例子.广告"} {

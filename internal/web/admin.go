@@ -14,7 +14,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// The admin API (SPEC §4.14) is served by its own handler on the admin
+// The admin API (docs/api.md#admin-api) is served by its own handler on the admin
 // listener, beside /healthz, /readyz and /metrics, never by New's public
 // handler. It calls the same account.Service functions as the `accountd
 // user …` commands. Its answers never hold a password hash, a login token,
@@ -302,7 +302,7 @@ func (a *adminServer) staff(grant bool) adminHandlerFunc {
 
 // resetLink emails a reset link to the account ({"send": true}, the
 // default), or returns it ({"send": false}) for the operator to pass on by
-// another channel (SPEC §4.14). The link is the one secret this API ever
+// another channel (docs/api.md#admin-api). The link is the one secret this API ever
 // answers, because the contract asks for it; it never sets a password.
 func (a *adminServer) resetLink(w http.ResponseWriter, r *http.Request, op account.Operator) error {
 	id, err := userID(r)
@@ -341,7 +341,7 @@ func eventJSON(e account.Event) map[string]any {
 
 // events is the audit trail, newest first: ?user= (an account's whole
 // history, as `accountd audit -account`), ?type=, ?since= (a date-time as
-// the preferences take them, or a date), and the pages of SPEC §1.
+// the preferences take them, or a date), and the pages of docs/api.md#conventions.
 func (a *adminServer) events(w http.ResponseWriter, r *http.Request, _ account.Operator) error {
 	f, err := a.eventFilter(r)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 	"github.com/accountd/accountd/internal/web"
 )
 
-// The admin API (SPEC §4.14) over HTTP, beside the public listener of env.
+// The admin API (docs/api.md#admin-api) over HTTP, beside the public listener of env.
 
 const adminToken = "0123456789abcdef0123456789abcdef-admin"
 

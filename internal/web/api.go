@@ -38,13 +38,13 @@ const (
 	limitResetComplete limitName = "resetcomplete" // complete, check and cancel: guesses of a token
 )
 
-// Whether a route checks the body's captcha (SPEC §6).
+// Whether a route checks the body's captcha (docs/api.md#captcha).
 const (
 	withCaptcha = true
 	noCaptcha   = false
 )
 
-// Which login tokens a route accepts (SPEC §4.9).
+// Which login tokens a route accepts (docs/api.md#two-factor-authentication).
 const (
 	verifiedOnly = false // a pending token gets 403 2fa_needed
 	pendingToo   = true  // the routes that let a pending token finish
@@ -124,7 +124,7 @@ func (s *Server) admit(r *http.Request, rt *route) (caller, error) {
 	return c, s.routeLimit(r, rt.limit)
 }
 
-// authenticate reads "Authorization: Token <token>" (SPEC §1) as a
+// authenticate reads "Authorization: Token <token>" (docs/api.md#conventions) as a
 // requires.
 func (s *Server) authenticate(r *http.Request, a auth) (caller, error) {
 	if a == public || a == optional && r.Header.Get("Authorization") == "" {
@@ -155,7 +155,7 @@ func tokenFrom(r *http.Request) (string, error) {
 	return rest, nil
 }
 
-// verifyCaptcha checks the recaptcha field (SPEC §6).
+// verifyCaptcha checks the recaptcha field (docs/api.md#captcha).
 func (s *Server) verifyCaptcha(ctx context.Context, b *body, ip string) error {
 	resp, _ := b.values["recaptcha"].(string)
 	err := s.captcha.Verify(ctx, resp, ip)

@@ -16,13 +16,13 @@ import (
 // Helpers of this file are prefixed "api" so they cannot collide with the
 // helpers of other test files of the package.
 
-// apiMsg is one entry of a field error list (SPEC §2).
+// apiMsg is one entry of a field error list (docs/api.md#errors).
 type apiMsg struct {
 	Message string `json:"message"`
 	Code    string `json:"code"`
 }
 
-// apiDetailBody is the non-field error shape (SPEC §2).
+// apiDetailBody is the non-field error shape (docs/api.md#errors).
 type apiDetailBody struct {
 	Detail string `json:"detail"`
 	Code   string `json:"code"`

@@ -9,7 +9,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Pagination of lists (SPEC §1).
+// Pagination of lists (docs/api.md#conventions).
 const (
 	defaultPageSize = 25
 	maxPageSize     = 100
@@ -68,7 +68,7 @@ func (s *Server) pageURL(r *http.Request, page int) any {
 	return u.String()
 }
 
-// writePage answers a page of a list (SPEC §1) as DRF's pagination does:
+// writePage answers a page of a list (docs/api.md#conventions) as DRF's pagination does:
 // fetch returns the results from offset, at most limit, and the count of all.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, fetch func(offset, limit int) ([]map[string]any, int, error)) error {
 	page, size, err := pageParams(r.URL.Query())

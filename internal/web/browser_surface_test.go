@@ -8,7 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// The change-of-address and activation confirm pages (SPEC §4.5, §4.6, §7)
+// The change-of-address and activation confirm pages (docs/api.md#change-of-address, docs/api.md#activation, docs/api.md#dashboard-pages)
 // in a real headless Chromium. Opening a page changes nothing; only its
 // button does.
 

@@ -24,7 +24,7 @@ import (
 	"github.com/accountd/accountd/internal/web"
 )
 
-// The browser tests drive the dashboard pages of SPEC §7 in a real headless
+// The browser tests drive the dashboard pages of docs/api.md#dashboard-pages in a real headless
 // Chromium: real clicks and typing, waits on DOM conditions only.
 
 // brTimeout bounds each browser test, browser start included. It is a
@@ -278,7 +278,7 @@ func TestBrowserResetFlow(t *testing.T) {
 	}
 	b.shot("reset-done.png")
 
-	// SPEC §7: the token is not kept in the browser history after success.
+	// docs/api.md#dashboard-pages: the token is not kept in the browser history after success.
 	hist := brRun(b, "history", chromedp.NavigationEntries())
 	for _, h := range hist.Entries {
 		if strings.Contains(h.URL, token) {
@@ -455,7 +455,7 @@ document.querySelectorAll(".test-captcha").forEach(function (el) {
 }
 
 // TestBrowserPagesWithCaptcha: outside development a captcha provider is
-// mandatory (SPEC §6, §9) and both reset endpoints check it (SPEC §4.1), so
+// mandatory (docs/api.md#captcha, README.md#configuration) and both reset endpoints check it (docs/api.md#password-reset), so
 // the pages show the provider's widget and send its response; the widget's
 // third-party script never sees the reset token.
 func TestBrowserPagesWithCaptcha(t *testing.T) {

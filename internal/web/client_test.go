@@ -100,7 +100,7 @@ func TestDevModeAnswersLoopbackHostsOnly(t *testing.T) {
 
 // TestAnyHostOutsideDevMode: outside development mode the Host is not
 // checked (a reverse proxy in front names the service); links never come
-// from it (SPEC §4.1).
+// from it (docs/api.md#password-reset).
 func TestAnyHostOutsideDevMode(t *testing.T) {
 	e := newEnv(t)
 	if r := e.getWithHost("/api/v2/profile/", "account.example.com"); r.Status != 401 {

@@ -119,7 +119,7 @@ func TestAPIKeyPatchWithoutLabel(t *testing.T) {
 }
 
 // TestImportedHashIsUpgradedOnLogin: a bcrypt hash (an imported user) is
-// accepted and replaced by argon2id on the next login (SPEC §3).
+// accepted and replaced by argon2id on the next login (docs/api.md#password-rules).
 func TestImportedHashIsUpgradedOnLogin(t *testing.T) {
 	e := newEnv(t)
 	e.register("ada@example.com", testPassword)

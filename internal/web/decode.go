@@ -14,7 +14,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// MaxBodyBytes is the largest request body accepted (SPEC §1).
+// MaxBodyBytes is the largest request body accepted (docs/api.md#conventions).
 const MaxBodyBytes = 64 << 10
 
 // body holds a decoded request body and collects the field errors found
@@ -24,7 +24,7 @@ type body struct {
 	errs   []account.FieldError
 }
 
-// decodeBody reads a JSON object or a form body (SPEC §1). An empty body is
+// decodeBody reads a JSON object or a form body (docs/api.md#conventions). An empty body is
 // an empty object.
 func decodeBody(w http.ResponseWriter, r *http.Request) (*body, error) {
 	b := &body{values: map[string]any{}}

@@ -14,8 +14,8 @@ import (
 	"github.com/accountd/accountd/internal/mail"
 )
 
-// Email codes as a second factor (ACCOUNTD_EMAIL_2FA, SPEC §4.9) and the
-// "new sign-in" notice (ACCOUNTD_SIGNIN_NOTICE, SPEC §4.10) through the
+// Email codes as a second factor (ACCOUNTD_EMAIL_2FA, docs/api.md#two-factor-authentication) and the
+// "new sign-in" notice (ACCOUNTD_SIGNIN_NOTICE, docs/api.md#sessions) through the
 // HTTP API, on SQLite, or PostgreSQL when ACCOUNTD_TEST_POSTGRES_URL is
 // set. Codes are read from the mail the worker delivered to the
 // development inbox.

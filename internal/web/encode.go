@@ -2,7 +2,7 @@ package web
 
 import "time"
 
-// timeLayout is ISO 8601 with microseconds and a numeric offset (SPEC §1).
+// timeLayout is ISO 8601 with microseconds and a numeric offset (docs/api.md#conventions).
 const timeLayout = "2006-01-02T15:04:05.000000-07:00"
 
 // formatTime renders t in the user's time zone; a zero time is null.

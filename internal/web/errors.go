@@ -10,7 +10,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// detail is the non-field error shape of SPEC §2.
+// detail is the non-field error shape of docs/api.md#errors.
 type detail struct {
 	Detail string `json:"detail"`
 	Code   string `json:"code"`
@@ -67,7 +67,7 @@ func statusOf(e *account.Error) int {
 }
 
 // writeError is the one place an error becomes a response (in the shapes of
-// SPEC §2) and the one place a failed request is logged. Anything that is not
+// docs/api.md#errors) and the one place a failed request is logged. Anything that is not
 // one of our errors becomes a 500 with no detail.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError

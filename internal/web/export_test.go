@@ -10,7 +10,7 @@ type RouteGuards struct {
 	Auth    string // public, optional, token or loginToken
 	Limit   string // the RateLimits field, or ""
 	Captcha bool
-	// Pending: a pending login token is accepted (SPEC §4.9).
+	// Pending: a pending login token is accepted (docs/api.md#two-factor-authentication).
 	Pending bool
 }
 

@@ -6,8 +6,8 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// federatedAccessHeader names the account a staff member acts as (SPEC
-// §4.12; Webshare's header).
+// federatedAccessHeader names the account a staff member acts as (see
+// docs/api.md#suspension-staff-and-federated-access; Webshare's header).
 const federatedAccessHeader = "X-Webshare-Federated-Access"
 
 const (

@@ -11,7 +11,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// X-Webshare-Federated-Access (SPEC §4.12) over HTTP.
+// X-Webshare-Federated-Access (docs/api.md#suspension-staff-and-federated-access) over HTTP.
 
 func withFederation(f account.Federation) func(*envOptions) {
 	return func(o *envOptions) { o.Config.FederatedAccess = f }

@@ -73,7 +73,7 @@ func (s *syncBuffer) String() string {
 // env is a real accountd handler on a real database, served over HTTP on
 // 127.0.0.1, with mail going to the development inbox in the database. The
 // database is a SQLite file, or a fresh PostgreSQL schema when
-// ACCOUNTD_TEST_POSTGRES_URL is set (SPEC's whole suite on both backends).
+// ACCOUNTD_TEST_POSTGRES_URL is set (the whole suite on both backends).
 type env struct {
 	t      *testing.T
 	URL    string
@@ -366,7 +366,7 @@ func (e *env) resetToken(email string) string {
 	return m[1]
 }
 
-// The sf helpers serve the tests of the account surface of SPEC §4.5–4.8
+// The sf helpers serve the tests of the account surface of docs/api.md#change-of-address to docs/api.md#api-keys
 // over real HTTP (change of address, activation, deletion and API keys, with
 // their side effects), in the _test.go file of each resource.
 

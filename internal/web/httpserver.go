@@ -7,7 +7,7 @@ import (
 )
 
 // HTTPServer returns an http.Server for h with the timeouts and header
-// limit of DESIGN §3; errLog receives net/http's own errors. accountd's
+// limit of docs/architecture.md#http; errLog receives net/http's own errors. accountd's
 // listeners use it, and so does the load tool's HTTP floor, so the floor is
 // measured on the same setup.
 func HTTPServer(h http.Handler, errLog *log.Logger) *http.Server {

@@ -135,7 +135,7 @@ func cleanAgent(ua string) string {
 }
 
 // clientIP returns the peer address, or the nearest untrusted address of
-// X-Forwarded-For when the peer is a trusted proxy (SPEC §5).
+// X-Forwarded-For when the peer is a trusted proxy (docs/api.md#rate-limits).
 func (s *Server) clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

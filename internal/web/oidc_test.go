@@ -22,7 +22,7 @@ import (
 )
 
 // A real OpenID Connect provider on loopback for the social sign-in tests
-// (SPEC §4.11): mockoidc serves discovery, the keys, the authorization
+// (docs/api.md#social-login): mockoidc serves discovery, the keys, the authorization
 // endpoint that hands out codes, and a token endpoint where each code
 // works once. The tests shape the ID token through the user they queue
 // (googleUser: any claim, aud and exp too) and a middleware that can break

@@ -17,7 +17,7 @@ type PageCaptcha struct {
 	SiteKey       string
 }
 
-// PageCaptchaFor returns the widget settings of a provider (SPEC §6): all
+// PageCaptchaFor returns the widget settings of a provider (docs/api.md#captcha): all
 // three render an element of a known class and fill a known form field.
 func PageCaptchaFor(provider, siteKey string) PageCaptcha {
 	switch provider {

@@ -16,7 +16,7 @@ var resetTemplates = template.Must(template.ParseFS(pageFS, "pages/layout.html",
 //go:embed favicon.ico
 var faviconICO []byte
 
-// pageRoutes registers the dashboard pages of SPEC §7 and their assets.
+// pageRoutes registers the dashboard pages of docs/api.md#dashboard-pages and their assets.
 func (s *Server) pageRoutes(mux *http.ServeMux) {
 	s.handle(mux, "/resetpassword/", methods{"GET": s.page("reset_ask.html", nil)})
 	s.handle(mux, "/resetpassword/done/", methods{"GET": s.page("reset_done.html", nil)})
@@ -78,7 +78,7 @@ func (s *Server) page(name string, fill func(*http.Request, *pageData)) http.Han
 	})
 }
 
-// renderPage renders an HTML page with the headers of SPEC §7: no referrer
+// renderPage renders an HTML page with the headers of docs/api.md#dashboard-pages: no referrer
 // (the path may hold a token), no caching, a strict CSP, no framing.
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, t *template.Template, name string, data any) {
 	s.renderPageStatus(w, r, t, name, data, http.StatusOK)

@@ -9,7 +9,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// The preference fields (SPEC §4.13), in Webshare's names.
+// The preference fields (docs/api.md#profile-preferences), in Webshare's names.
 const (
 	prefSurveyDismissed = "customer_satisfaction_survey_last_dismissed_at"
 	prefSurveyCompleted = "customer_satisfaction_survey_last_completed_at"

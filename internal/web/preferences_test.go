@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// Profile preferences (SPEC §4.13) over HTTP.
+// Profile preferences (docs/api.md#profile-preferences) over HTTP.
 
 const prefDismissed = "customer_satisfaction_survey_last_dismissed_at"
 
@@ -50,7 +50,7 @@ func TestPreferencesGetPatchPut(t *testing.T) {
 	if m := r.JSON(t); r.Status != 200 || m[prefDismissed] != nil || m["onboarding_activity_page_viewed_at"] == nil {
 		t.Errorf("PATCH null = %d %s, want the field cleared, the other kept", r.Status, r.Body)
 	}
-	// An API key may read them (SPEC §4.13 says nothing against it).
+	// An API key may read them (docs/api.md#profile-preferences says nothing against it).
 	key := sfCreateKey(t, e, tok, "k")["key"].(string)
 	sfWantStatus(t, "GET preferences with an API key", e.do("GET", "/api/v2/profile/preferences/", nil, key), 200)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/accountd/accountd/internal/ratelimit"
 )
 
-// RateLimits are the per-IP guards of SPEC §5. Keys are the client's
+// RateLimits are the per-IP guards of docs/api.md#rate-limits. Keys are the client's
 // network (clientNet) unless said. The product's own limits (password
 // failures, activation resends) are rules of account (account.Config).
 type RateLimits struct {
@@ -21,7 +21,7 @@ type RateLimits struct {
 	ResetComplete ratelimit.Limit // complete, check and cancel: guesses of a token
 }
 
-// DefaultRateLimits returns the defaults of SPEC §5.
+// DefaultRateLimits returns the defaults of docs/api.md#rate-limits.
 func DefaultRateLimits() RateLimits {
 	return RateLimits{
 		General:       ratelimit.PerMinute(240),

@@ -106,7 +106,7 @@ func TestGeneralLimitPerToken(t *testing.T) {
 	}
 }
 
-// TestEndpointLimitsPerIP: each endpoint's own per-IP limit (SPEC §5), and
+// TestEndpointLimitsPerIP: each endpoint's own per-IP limit (docs/api.md#rate-limits), and
 // another IP is not affected.
 func TestEndpointLimitsPerIP(t *testing.T) {
 	tests := []struct {

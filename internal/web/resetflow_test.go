@@ -18,7 +18,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Tests of the password reset flow (SPEC §4.1, docs/api.md "Password reset")
+// Tests of the password reset flow (docs/api.md#password-reset, docs/api.md "Password reset")
 // over real HTTP. Helpers of this file are prefixed rf.
 
 const (
@@ -32,7 +32,7 @@ const (
 // dashboard URL (newEnv: https://dash.example.com).
 var rfLinkPattern = regexp.MustCompile(`https://dash\.example\.com/resetpassword/([0-9a-f]{64})/confirm/`)
 
-// rfTokenPattern is the shape of a login token (SPEC §1).
+// rfTokenPattern is the shape of a login token (docs/api.md#conventions).
 var rfTokenPattern = regexp.MustCompile(`^[a-z0-9]{40}$`)
 
 // rfRequest asks for a reset of email, with extra headers, and returns the

@@ -15,7 +15,7 @@ import (
 //	         403 api_key_not_allowed; account.LoginTokenOnly)
 //	limit    the per-IP limit of RateLimits, besides the general one
 //	captcha  the body's recaptcha is verified, after its field errors
-//	2fa      the login tokens it accepts (SPEC §4.9): verified only, or
+//	2fa      the login tokens it accepts (docs/api.md#two-factor-authentication): verified only, or
 //	         pending too (codeauth, email/resend, method/current, logout);
 //	         a pending token elsewhere gets 403 2fa_needed
 func (s *Server) apiRoutes() []route {

@@ -175,7 +175,7 @@ func TestRouteTableGuards(t *testing.T) {
 	})
 }
 
-// TestRouteTableMatchesContract pins what each route declares (SPEC §4, §5,
+// TestRouteTableMatchesContract pins what each route declares (docs/api.md, docs/api.md#rate-limits,
 // docs/api.md), so that a changed guard is a visible change of this list.
 func TestRouteTableMatchesContract(t *testing.T) {
 	want := map[string]string{

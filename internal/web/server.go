@@ -126,7 +126,7 @@ func (m *Metrics) observe(route string, status int, d time.Duration) {
 // methods maps HTTP methods to the handlers of one path.
 type methods map[string]http.Handler
 
-// handle registers a path with and without its final "/" (SPEC §1: served
+// handle registers a path with and without its final "/" (docs/api.md#conventions: served
 // identically, never redirected). A method not listed gets 405 with Allow.
 // HEAD is answered as GET wherever GET is routed (uptime checks use it);
 // net/http drops the body of a HEAD response, so the headers are GET's.

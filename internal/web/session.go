@@ -6,7 +6,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// The sessions of SPEC §4.10: the account's login tokens, for login tokens
+// The sessions of docs/api.md#sessions: the account's login tokens, for login tokens
 // only (the route table's loginToken).
 
 // sessionJSON is a session as the list shows it. Its id is the token's id;

@@ -12,7 +12,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Sessions (SPEC §4.10) over HTTP, on SQLite or PostgreSQL.
+// Sessions (docs/api.md#sessions) over HTTP, on SQLite or PostgreSQL.
 
 const day = 24 * time.Hour
 

@@ -6,7 +6,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// readSocial reads the fields every social request has (SPEC §4.11).
+// readSocial reads the fields every social request has (docs/api.md#social-login).
 func readSocial(b *body, in *account.SocialInput) {
 	in.Provider = b.str("provider", true)
 	in.Code = b.str("code", true)

@@ -25,7 +25,7 @@ import (
 	"github.com/accountd/accountd/internal/web"
 )
 
-// Social sign-in through the HTTP API (SPEC §4.11) against a real OpenID
+// Social sign-in through the HTTP API (docs/api.md#social-login) against a real OpenID
 // Connect provider on loopback (oidc_test.go), on SQLite, or PostgreSQL
 // when ACCOUNTD_TEST_POSTGRES_URL is set.
 
@@ -80,7 +80,7 @@ func TestSocialRegisterLoginDelete(t *testing.T) {
 	}
 }
 
-// TestSocialRequestErrors: each error of SPEC §4.11 in its shape, and
+// TestSocialRequestErrors: each error of docs/api.md#social-login in its shape, and
 // nothing changed by any of them.
 func TestSocialRequestErrors(t *testing.T) {
 	p := newOIDCProvider(t)
@@ -377,7 +377,7 @@ func TestSocialSubjectIsTheKey(t *testing.T) {
 }
 
 // TestSocialSignInFacesTOTP: a social sign-in is a first factor: on an
-// account with TOTP its token starts pending (SPEC §4.9, §4.11).
+// account with TOTP its token starts pending (docs/api.md#two-factor-authentication, docs/api.md#social-login).
 func TestSocialSignInFacesTOTP(t *testing.T) {
 	p := newOIDCProvider(t)
 	e := newEnv(t, withSocial(p))

@@ -7,7 +7,7 @@ import (
 )
 
 // suspensionExempt are the routes a suspended account's credentials may
-// still call (SPEC §4.12): leaving, and learning why.
+// still call (docs/api.md#suspension-staff-and-federated-access): leaving, and learning why.
 var suspensionExempt = map[string]bool{
 	"/api/v2/logout/":                  true,
 	"/api/v2/verification/suspension/": true,

@@ -8,7 +8,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// Suspension (SPEC §4.12) over HTTP, on SQLite, or PostgreSQL when
+// Suspension (docs/api.md#suspension-staff-and-federated-access) over HTTP, on SQLite, or PostgreSQL when
 // ACCOUNTD_TEST_POSTGRES_URL is set.
 
 var testOperator = account.Operator{Via: "test"}

@@ -6,7 +6,7 @@ import (
 	"github.com/accountd/accountd/internal/account"
 )
 
-// The two-factor endpoints of SPEC §4.9 in Webshare's wire format, for
+// The two-factor endpoints of docs/api.md#two-factor-authentication in Webshare's wire format, for
 // login tokens only (the route table's loginToken).
 
 // methodJSON is a method as Webshare shows it; secret_key is present only

@@ -16,7 +16,7 @@ import (
 	"github.com/accountd/accountd/internal/twofactor"
 )
 
-// Two-factor authentication through the HTTP API (SPEC §4.9), on SQLite,
+// Two-factor authentication through the HTTP API (docs/api.md#two-factor-authentication), on SQLite,
 // or PostgreSQL when ACCOUNTD_TEST_POSTGRES_URL is set. Codes are computed
 // from the secret the API showed, at the harness's clock.
 
@@ -163,7 +163,7 @@ func TestTwoFactorSignInFlow(t *testing.T) {
 }
 
 // TestTwoFactorNoBypass: every path that mints a login token gives a
-// pending one on a TOTP account (SPEC §4.9: reset and activation prove the
+// pending one on a TOTP account (docs/api.md#two-factor-authentication: reset and activation prove the
 // mailbox, never the device).
 func TestTwoFactorNoBypass(t *testing.T) {
 	e := newEnv(t)
