@@ -35,6 +35,9 @@ type Client struct {
 	token string
 	http  *http.Client
 	agent string
+	// bearer is the admin API's token (Introspector), sent as
+	// "Authorization: Bearer <bearer>".
+	bearer string
 }
 
 // Option changes a Client made by New.
@@ -129,6 +132,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Token "+c.token)
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

@@ -123,3 +123,39 @@ func TestClientAgainstAccountd(t *testing.T) {
 		t.Error("Profile after Logout succeeded, want 401")
 	}
 }
+
+// TestIntrospector asks the real admin API about a live token, a revoked
+// one, and with a wrong admin token.
+func TestIntrospector(t *testing.T) {
+	ctx := context.Background()
+	store := testdb.SQLiteStore(t)
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
+		TokenIdleTTL: 14 * 24 * time.Hour, Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}, time.Now, nil)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	api := httptest.NewServer(web.New(svc, captcha.None{}, log, web.NewMetrics(prometheus.NewRegistry()), web.Config{MinPasswordLength: 8}))
+	t.Cleanup(api.Close)
+	const adminToken = "client-test-admin-token-0123456789abcdef"
+	admin := httptest.NewServer(web.NewAdmin(svc, log, prometheus.NewRegistry(), web.AdminConfig{TokenHash: web.AdminTokenHash(adminToken)}))
+	t.Cleanup(admin.Close)
+
+	reg, err := client.New(api.URL).Register(ctx, client.RegisterRequest{Email: "ada@example.com", Password: testPassword, TOSAccepted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := client.NewIntrospector(admin.URL, adminToken)
+	who, err := in.Introspect(ctx, reg.Token)
+	if err != nil || !who.Active || who.Email != "ada@example.com" || who.Kind != "login" || who.UserID == 0 || who.ExpiresAt == nil {
+		t.Fatalf("Introspect(live token) = %+v, %v; want active, ada, login, with an end", who, err)
+	}
+	if err := client.New(api.URL).WithToken(reg.Token).Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if who, err := in.Introspect(ctx, reg.Token); err != nil || who.Active || who.Email != "" {
+		t.Errorf("Introspect(logged-out token) = %+v, %v; want inactive and nothing else", who, err)
+	}
+	var apiErr *client.Error
+	if _, err := client.NewIntrospector(admin.URL, "wrong").Introspect(ctx, reg.Token); !errors.As(err, &apiErr) || apiErr.Status != 401 {
+		t.Errorf("Introspect with a wrong admin token = %v, want a 401 *Error", err)
+	}
+}
