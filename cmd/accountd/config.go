@@ -67,6 +67,7 @@ type config struct {
 	TOTPSkew           int    // TOTP steps accepted either side of now (0–2)
 	TOTPIssuer         string // the name authenticator apps show
 	Email2FA           string // off; new_device and always are not built yet
+	Pages              string // all, links or off: which dashboard pages are served
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -126,6 +127,7 @@ func settings() []setting {
 		{"log-level", "ACCOUNTD_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *config) *string { return &c.LogLevel })},
 		{"totp-skew", "ACCOUNTD_TOTP_SKEW", "1", "TOTP codes accepted this many 30 s steps either side of now (0 to 2)", intSetting(func(c *config) *int { return &c.TOTPSkew })},
 		{"totp-issuer", "ACCOUNTD_TOTP_ISSUER", "accountd", "the name authenticator apps show for this service", str(func(c *config) *string { return &c.TOTPIssuer })},
+		{"pages", "ACCOUNTD_PAGES", "all", "the built-in pages: all (sign-up, sign-in and the account), links (only the pages emailed links open) or off", str(func(c *config) *string { return &c.Pages })},
 		{"email-2fa", "ACCOUNTD_EMAIL_2FA", "off", "email codes as a second factor: only off is built yet (new_device and always are refused)", str(func(c *config) *string { return &c.Email2FA })},
 		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
@@ -408,6 +410,11 @@ func (c *config) finish() error {
 	}
 	if err := checkEmail2FA(c.Email2FA); err != nil {
 		return err
+	}
+	switch c.Pages {
+	case "all", "links", "off":
+	default:
+		return fmt.Errorf("ACCOUNTD_PAGES: %q is not all, links or off", c.Pages)
 	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)

@@ -315,6 +315,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Dev:               cfg.Dev,
 		AdminURL:          adminURL(cfg.AdminAddr),
 		AppURL:            cfg.AppURL,
+		Pages:             cfg.Pages,
 	})
 	return a.listen(ctx, handler, stdout)
 }

@@ -65,6 +65,8 @@ type Config struct {
 	// ("Go to the app") so the user has somewhere to sign in; "" links
 	// nothing.
 	AppURL string
+	// Pages is ACCOUNTD_PAGES: PagesAll ("" too), PagesLinks or PagesOff.
+	Pages string
 }
 
 // Server holds the handlers' dependencies.
