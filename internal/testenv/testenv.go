@@ -31,6 +31,7 @@ var (
 	Redis    = Need{"Redis", "redis", "set ACCOUNTD_TEST_REDIS_URL=redis://127.0.0.1:6379/0"}
 	Chromium = Need{"Chromium", "chromium", "apt-get install chromium"}
 	Shell    = Need{"the shell tools (bash, curl, python3, go)", "shell", "apt-get install bash curl python3; go on PATH"}
+	Axe      = Need{"axe-core", "axe", "npm ci --prefix .ci/axe (the version pinned in .ci/axe/package-lock.json)"}
 )
 
 // skipped counts the tests of this test binary skipped per need.

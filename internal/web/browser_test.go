@@ -55,8 +55,9 @@ func brRequireChromium(t *testing.T) string {
 
 // brBrowser is one headless Chromium with one tab, for one test.
 type brBrowser struct {
-	t   *testing.T
-	ctx context.Context
+	t    *testing.T
+	ctx  context.Context
+	base string // the server's URL, for page (browser_account_test.go)
 
 	mu       sync.Mutex
 	problems []string // script exceptions and console errors of the pages
@@ -66,6 +67,12 @@ type brBrowser struct {
 // console errors (other than failed requests, which the tests provoke on
 // purpose) fail the test.
 func brOpen(t *testing.T) *brBrowser {
+	t.Helper()
+	return brOpenFor(t, brTimeout)
+}
+
+// brOpenFor is brOpen with another bound, for a test that walks many pages.
+func brOpenFor(t *testing.T, timeout time.Duration) *brBrowser {
 	t.Helper()
 	path := brRequireChromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -80,7 +87,7 @@ func brOpen(t *testing.T) *brBrowser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), brTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, opts...)
 	b := &brBrowser{t: t}
 	var tabCancel context.CancelFunc
