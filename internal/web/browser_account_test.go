@@ -61,7 +61,12 @@ func (b *brBrowser) axe(state string) {
 // page opens path and waits for sel to be visible.
 func (b *brBrowser) page(path, sel string) {
 	b.t.Helper()
-	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(sel)))
+	b.do("open "+path, chromedp.Navigate(b.base+path))
+	q, _ := json.Marshal(sel)
+	if err := b.poll(`(el => el !== null && el.getClientRects().length > 0)(document.querySelector(` + string(q) + `))`); err != nil {
+		b.t.Fatalf("open %s: %s never showed (%v); the page is %s showing %.300q (errors: %q)", path, sel, err, b.path(),
+			brRun(b, "text", chromedp.Evaluate[string](`document.body.innerText`)), b.errorsShown())
+	}
 }
 
 // shots saves the page at desktop width and at 390 pixels (a phone), and
@@ -333,6 +338,9 @@ func TestBrowserAccountWholeFlow(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Click(chromedp.CSS("#changeemail-form button")), chromedp.WaitVisible(chromedp.ID("review-confirm")),
 		chromedp.Click(chromedp.ID("review-confirm")), chromedp.WaitVisible(chromedp.ID("form-success")))
+	// The change ended every session: sign in with the new address.
+	b.signIn(newEmail, testPassword)
+	b.waitPath("/account/")
 	b.page("/account/email/", "#new_email")
 	b.waitText("current-email", newEmail)
 
