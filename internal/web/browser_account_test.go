@@ -5,6 +5,8 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -354,4 +356,129 @@ func TestBrowserAccountWholeFlow(t *testing.T) {
 	if r := e.do("POST", "/api/v2/login/", obj{"email": newEmail, "password": testPassword, "recaptcha": "x"}, ""); r.Status != 400 {
 		t.Errorf("sign-in after deleting = %d, want 400", r.Status)
 	}
+}
+
+// TestBrowserSignInWrongPassword: the API's words, beside the form.
+func TestBrowserSignInWrongPassword(t *testing.T) {
+	e := newEnv(t)
+	e.register("ada@example.com", testPassword)
+	b := brAccountOpen(t, e)
+	b.signIn("ada@example.com", "not-the-password")
+	b.waitText("form-error", "Unable to log in with provided credentials.")
+	b.axe("sign-in, wrong password")
+	b.shots("login-error")
+	if p := b.path(); p != "/login/" {
+		t.Errorf("after a wrong password the page is %s, want /login/", p)
+	}
+}
+
+// TestBrowserExpiredSession: a session past its idle lifetime sends the
+// account pages to sign-in, which brings the person back where they were.
+func TestBrowserExpiredSession(t *testing.T) {
+	e := newEnv(t, func(o *envOptions) { o.Config.TokenIdleTTL = time.Hour })
+	e.register("ada@example.com", testPassword)
+	b := brAccountOpen(t, e)
+	b.signIn("ada@example.com", testPassword)
+	b.waitPath("/account/")
+	e.Clock.Advance(2 * time.Hour)
+	b.do("open the API keys", chromedp.Navigate(e.URL+"/account/apikeys/"))
+	b.waitPath("/login/")
+	if got := brRun(b, "next", chromedp.Evaluate[string](`location.search`)); got != "?next=%2Faccount%2Fapikeys%2F" {
+		t.Errorf("sign-in address %q, want ?next= the API keys page", got)
+	}
+	b.do("sign in again", chromedp.WaitVisible(chromedp.ID("email")), chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword), chromedp.Click(chromedp.CSS("#login-form button")))
+	b.waitPath("/account/apikeys/")
+}
+
+// TestBrowserCookieHiddenFromScript: after signing in, no script of the
+// page can read the token: document.cookie is empty and no answer the page
+// received holds it.
+func TestBrowserCookieHiddenFromScript(t *testing.T) {
+	e := newEnv(t)
+	e.register("ada@example.com", testPassword)
+	b := brAccountOpen(t, e)
+	b.signIn("ada@example.com", testPassword)
+	b.waitPath("/account/")
+	b.waitText("who", "ada@example.com")
+	if got := brRun(b, "document.cookie", chromedp.Evaluate[string](`document.cookie`)); got != "" {
+		t.Errorf("document.cookie = %q, want nothing", got)
+	}
+	// The page's own sign-in answer, fetched the way the page does, has no token.
+	got := brRun(b, "sign-in answer", chromedp.Evaluate[string](`fetch("/api/v2/login/", {method: "POST", credentials: "same-origin",
+		headers: {"Content-Type": "application/json", "X-Accountd-Page": "1"},
+		body: JSON.stringify({email: "ada@example.com", password: "`+testPassword+`", recaptcha: "x"})}).then(r => r.text())`, chromedp.EvalAwaitPromise))
+	if strings.Contains(got, "token") || !strings.Contains(got, `"session":"cookie"`) {
+		t.Errorf("the sign-in answer a page script sees = %s, want no token", got)
+	}
+}
+
+// brEvil serves a page of another origin on the same host (a sibling port:
+// the same site, so SameSite=Strict still sends the cookie) with body.
+func brEvil(t *testing.T, body string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestBrowserCookieCrossOriginRefused: a signed-in browser visits a page of
+// another origin that posts a form to the API and calls it with fetch; the
+// API takes neither as the person.
+func TestBrowserCookieCrossOriginRefused(t *testing.T) {
+	e := newEnv(t)
+	e.register("ada@example.com", testPassword)
+	b := brAccountOpen(t, e)
+	b.signIn("ada@example.com", testPassword)
+	b.waitPath("/account/")
+
+	evil := brEvil(t, `<!doctype html><title>evil</title>
+<form id="f" method="post" action="`+e.URL+`/api/v2/changepassword/">
+<input name="password" value="`+testPassword+`"><input name="new_password" value="`+brNewPassword+`"><button id="go">Win a prize</button></form>`)
+	b.expectConsole("blocked by CORS policy") // the refusal below, reported by Chromium
+	b.do("open the other origin's page", chromedp.Navigate(evil), chromedp.WaitReady(chromedp.ID("f")))
+	fetched := brRun(b, "cross-origin fetch", chromedp.Evaluate[string](`fetch("`+e.URL+`/api/v2/profile/", {credentials: "include",
+		headers: {"X-Accountd-Page": "1"}}).then(r => "answered " + r.status, err => "refused: " + err.name)`, chromedp.EvalAwaitPromise))
+	if !strings.HasPrefix(fetched, "refused") {
+		t.Errorf("a cross-origin fetch with the page header was %s, want it refused (no CORS for it)", fetched)
+	}
+	b.do("submit the form", chromedp.Click(chromedp.ID("go")))
+	if err := b.poll(`document.body !== null && document.body.innerText.includes("not_authenticated")`); err != nil {
+		t.Errorf("the cross-site form post: %v; the browser shows %q, want 401 not_authenticated", err,
+			brRun(b, "body", chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`)))
+	}
+	e.login("ada@example.com", testPassword) // the password did not change
+}
+
+// TestBrowserKeyboardSignIn: Tab reaches each field of the sign-in form in
+// order, Space ticks nothing by accident, Enter submits; the account page
+// opens with no mouse.
+func TestBrowserKeyboardSignIn(t *testing.T) {
+	e := newEnv(t)
+	e.register("ada@example.com", testPassword)
+	b := brAccountOpen(t, e)
+	b.page("/login/", "#email")
+	b.do("tab to the email field", chromedp.KeyEvent("\t"))
+	if id := brRun(b, "focus", chromedp.Evaluate[string](`document.activeElement.id`)); id != "email" {
+		t.Fatalf("focus after one Tab = #%s, want #email", id)
+	}
+	b.do("type the address, Tab, the password", chromedp.KeyEvent("ada@example.com\t"+testPassword))
+	if id := brRun(b, "focus", chromedp.Evaluate[string](`document.activeElement.id`)); id != "password" {
+		t.Fatalf("focus after the second Tab = #%s, want #password", id)
+	}
+	b.do("Enter", chromedp.KeyEvent("\r"))
+	b.waitPath("/account/")
+	b.do("the profile", chromedp.WaitVisible(chromedp.ID("first_name")))
+	// On to the security page and its first field, by keyboard: the menu's
+	// links come first in the tab order.
+	for i := 0; i < 2; i++ {
+		b.do("tab", chromedp.KeyEvent("\t"))
+	}
+	if got := brRun(b, "focus", chromedp.Evaluate[string](`document.activeElement.getAttribute("href") || ""`)); got != "/account/security/" {
+		t.Fatalf("focus after two Tabs = %q, want the Security link", got)
+	}
+	b.do("Enter", chromedp.KeyEvent("\r"))
+	b.waitPath("/account/security/")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +62,15 @@ type brBrowser struct {
 
 	mu       sync.Mutex
 	problems []string // script exceptions and console errors of the pages
+	expected []string // parts of console errors a test provokes on purpose
+}
+
+// expectConsole lets console errors containing part pass: a test that
+// provokes them on purpose (a refused cross-origin call) says so.
+func (b *brBrowser) expectConsole(part string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.expected = append(b.expected, part)
 }
 
 // brOpen starts Chromium for t; it is closed when t ends. Exceptions and
@@ -129,7 +139,13 @@ func (b *brBrowser) listen(ev any) {
 func (b *brBrowser) consoleProblems() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]string(nil), b.problems...)
+	var out []string
+	for _, p := range b.problems {
+		if !slices.ContainsFunc(b.expected, func(part string) bool { return strings.Contains(p, part) }) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // do runs steps, failing the test with what was being done.
