@@ -223,3 +223,39 @@ func TestPageQRCode(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountPagesHeaders: the account pages carry the headers of the
+// reset pages, and they and their script name no other origin.
+func TestAccountPagesHeaders(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"/register/", "/login/", "/logout/", "/account/", "/account/security/",
+		"/account/email/", "/account/apikeys/", "/account/delete/", "/static/dashboard.js"} {
+		r := e.request("GET", p, "", nil)
+		if r.Status != 200 {
+			t.Errorf("GET %s = %d, want 200", p, r.Status)
+			continue
+		}
+		for _, bad := range []string{"http://", "https://", `="//`, `url(//`} {
+			if strings.Contains(string(r.Body), bad) {
+				t.Errorf("GET %s: the page has %q, a reference to another origin", p, bad)
+			}
+		}
+		if strings.HasPrefix(p, "/static/") {
+			continue
+		}
+		for k, want := range map[string]string{"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
+			if got := r.Header.Get(k); got != want {
+				t.Errorf("GET %s: %s = %q, want %q", p, k, got, want)
+			}
+		}
+		csp := r.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"frame-ancestors 'none'", "default-src 'none'", "script-src 'self'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("GET %s: Content-Security-Policy = %q, want it to contain %q", p, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(string(r.Body), "<script>") {
+			t.Errorf("GET %s: inline script allowed or present", p)
+		}
+	}
+}

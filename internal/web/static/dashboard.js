@@ -499,6 +499,9 @@ function setupDelete() {
 
 document.addEventListener("DOMContentLoaded", function () {
   var byID = function (id) { return document.getElementById(id); };
+  document.querySelectorAll("nav .dnav a").forEach(function (a) {
+    if (a.getAttribute("href") === location.pathname) a.setAttribute("aria-current", "page");
+  });
   if (byID("register-form")) setupRegister(byID("register-form"));
   if (byID("login-form")) setupLogin(byID("login-form"));
   if (byID("logout-form")) setupLogout(byID("logout-form"));
