@@ -482,3 +482,50 @@ func TestBrowserKeyboardSignIn(t *testing.T) {
 	b.do("Enter", chromedp.KeyEvent("\r"))
 	b.waitPath("/account/security/")
 }
+
+// TestBrowserAccountPagesWithCaptcha: outside development a captcha is
+// mandatory; sign-up, sign-in and its code step, and deletion show the
+// provider's widget and send its response.
+func TestBrowserAccountPagesWithCaptcha(t *testing.T) {
+	widget := brWidget(t)
+	e := newEnv(t, func(o *envOptions) { o.Captcha = brCaptcha{}; o.Web.PageCaptcha = widget })
+	b := brAccountOpen(t, e)
+	b.page("/register/", "#email")
+	b.widget("register-form")
+	b.do("sign up", chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"), chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.ID("tos_accepted")), chromedp.Click(chromedp.CSS("#register-form button")))
+	b.waitPath("/account/")
+	tf := enrolTOTP(e, e.login("ada@example.com", testPassword))
+
+	// Turning TOTP on elsewhere made this browser's session pending: the
+	// sign-in page goes straight to the code step.
+	b.page("/login/", "#code")
+	b.widget("code-form")
+	b.do("the code", chromedp.SendKeys(chromedp.ID("code"), tfCode(e, tf.secret)), chromedp.Click(chromedp.CSS("#code-form button[type=submit]")))
+	b.waitPath("/account/")
+
+	// A fresh sign-in: the password form's widget, then the code step's.
+	e.Clock.Advance(30 * time.Second)
+	b.page("/account/", "#nav-logout")
+	b.signOut()
+	b.page("/login/", "#email")
+	b.widget("login-form")
+	b.do("sign in", chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"), chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("#login-form button")))
+	b.page("/login/", "#code")
+	b.do("the code", chromedp.SendKeys(chromedp.ID("code"), tfCode(e, tf.secret)), chromedp.Click(chromedp.CSS("#code-form button[type=submit]")))
+	b.waitPath("/account/")
+
+	b.page("/account/delete/", "#password")
+	b.widget("delete-form")
+	b.do("delete", chromedp.SendKeys(chromedp.ID("password"), testPassword), chromedp.Click(chromedp.CSS("#delete-form button")),
+		chromedp.WaitVisible(chromedp.ID("form-success")))
+}
+
+// widget waits for the stand-in captcha widget to have filled the form.
+func (b *brBrowser) widget(form string) {
+	b.t.Helper()
+	if err := b.poll(`document.querySelector('#` + form + ` input[name="test-captcha-response"]') !== null`); err != nil {
+		b.t.Fatalf("#%s: no captcha widget (%v)", form, err)
+	}
+}

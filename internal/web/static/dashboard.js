@@ -95,7 +95,8 @@ function setupRegister(form) {
 function showCodeStep(loginForm, codeForm) {
   loginForm.hidden = true;
   codeForm.hidden = false;
-  loadCaptcha(codeForm);
+  // The provider's script, loaded once for the page, rendered this form's
+  // widget too: a second load would render every widget twice.
   api("GET", "/api/v2/twofactorauth/method/current/").then(function (res) {
     if (res.status === 200 && res.data && res.data.type === "email_code") {
       document.getElementById("code-intro").textContent = "We emailed you a 6-digit code. Enter it to finish signing in.";
