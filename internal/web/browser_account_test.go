@@ -98,11 +98,11 @@ func (b *brBrowser) errorsShown() string {
 	return brRun(b, "errors", chromedp.Evaluate[string](`[...document.querySelectorAll(".error")].map(e => e.textContent).filter(t => t).join(" | ")`))
 }
 
-// waitText waits until the element with id shows text containing want.
+// waitText waits until the element with id is shown with text containing want.
 func (b *brBrowser) waitText(id, want string) {
 	b.t.Helper()
 	q, _ := json.Marshal(want)
-	err := b.poll(fmt.Sprintf(`(document.getElementById(%q) || {}).textContent.includes(%s)`, id, q))
+	err := b.poll(fmt.Sprintf(`(el => el !== null && el.getClientRects().length > 0 && el.textContent.includes(%s))(document.getElementById(%q))`, q, id))
 	if err != nil {
 		b.t.Fatalf("#%s never showed %q (%v; it shows %q; errors: %q)", id, want, err,
 			brRun(b, "text", chromedp.Evaluate[string](fmt.Sprintf(`(document.getElementById(%q) || {}).textContent || ""`, id))), b.errorsShown())
@@ -528,4 +528,22 @@ func (b *brBrowser) widget(form string) {
 	if err := b.poll(`document.querySelector('#` + form + ` input[name="test-captcha-response"]') !== null`); err != nil {
 		b.t.Fatalf("#%s: no captcha widget (%v)", form, err)
 	}
+}
+
+// TestBrowserChangePassword: a wrong current password is shown beside its
+// field in the API's words; the right one changes it.
+func TestBrowserChangePassword(t *testing.T) {
+	e := newEnv(t)
+	e.register("ada@example.com", testPassword)
+	b := brAccountOpen(t, e)
+	b.signIn("ada@example.com", testPassword)
+	b.waitPath("/account/")
+	b.page("/account/security/", "#new_password")
+	b.do("a wrong current password", chromedp.SendKeys(chromedp.ID("password"), "not-the-password"),
+		chromedp.SendKeys(chromedp.ID("new_password"), brNewPassword), chromedp.Click(chromedp.CSS("#password-form button")))
+	b.waitText("password-error", "Wrong password.")
+	b.axe("change password, wrong current")
+	b.do("the right one", chromedp.SetValue(chromedp.ID("password"), testPassword), chromedp.Click(chromedp.CSS("#password-form button")))
+	b.waitText("password-success", "Your password was changed.")
+	e.login("ada@example.com", brNewPassword)
 }
