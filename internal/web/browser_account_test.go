@@ -303,7 +303,7 @@ func TestBrowserAccountWholeFlow(t *testing.T) {
 	b.axe("API key created")
 	b.shots("account-apikeys")
 	b.do("rename it", chromedp.SetValue(chromedp.CSS("#apikeys .key-label"), "deploy"), chromedp.Click(chromedp.CSS("#apikeys .key-rename")))
-	brRun(b, "renamed", chromedp.Poll[bool](`(document.querySelector("#apikeys .key-label") || {}).value === "deploy" && !document.querySelector("#apikeys .error:not(:empty)")`))
+	b.waitText("apikeys-status", "Renamed to deploy.")
 	b.page("/account/apikeys/", "#apikeys .key-label")
 	if got := brRun(b, "label after reload", chromedp.Evaluate[string](`document.querySelector("#apikeys .key-label").value`)); got != "deploy" {
 		t.Errorf("after rename and reload the key is named %q, want deploy", got)

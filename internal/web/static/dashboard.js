@@ -438,7 +438,7 @@ function keyRow(k) {
     err.textContent = "";
     input.removeAttribute("aria-invalid");
     api("PATCH", "/api/v2/apikey/" + k.id + "/", { label: input.value }).then(function (res) {
-      if (res.status === 200) { loadKeys(); return; }
+      if (res.status === 200) { show("apikeys-status", "Renamed to " + res.data.label + "."); loadKeys(); return; }
       input.setAttribute("aria-invalid", "true");
       err.textContent = res.status === 400 ? messages((res.data || {}).label) || genericError(res) : genericError(res);
     });
@@ -450,7 +450,7 @@ function keyRow(k) {
   del.setAttribute("aria-label", "Delete key " + k.key);
   del.addEventListener("click", function () {
     api("DELETE", "/api/v2/apikey/" + k.id + "/").then(function (res) {
-      if (res.status === 204 || res.status === 404) { loadKeys(); return; }
+      if (res.status === 204 || res.status === 404) { show("apikeys-status", "Deleted."); loadKeys(); return; }
       err.textContent = genericError(res);
     });
   });
