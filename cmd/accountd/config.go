@@ -79,6 +79,7 @@ type config struct {
 	GoogleAuthoritativeDomains string
 	FederatedAccess            string // off, read or write (docs/api.md#suspension-staff-and-federated-access)
 	AdminToken                 string // enables the admin API; a secret: never printed, kept as its hash
+	Pages                      string // all, links or off: which dashboard pages are served
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -150,6 +151,7 @@ func settings() []setting {
 		{"google-authoritative-domains", "ACCOUNTD_GOOGLE_AUTHORITATIVE_DOMAINS", "gmail.com,googlemail.com", "address domains whose mailboxes Google owns: a sign-in with such a verified address links to the account that has it (so does the domain an hd claim names)", str(func(c *config) *string { return &c.GoogleAuthoritativeDomains })},
 		{"federated-access", "ACCOUNTD_FEDERATED_ACCESS", "off", "off, read or write: how far staff accounts may act as others with X-Webshare-Federated-Access", str(func(c *config) *string { return &c.FederatedAccess })},
 		{"admin-token", "ACCOUNTD_ADMIN_TOKEN", "", "enables the admin API on the admin listener: the bearer token it wants (at least 32 characters; openssl rand -hex 32)", str(func(c *config) *string { return &c.AdminToken })},
+		{"pages", "ACCOUNTD_PAGES", "all", "the built-in pages: all (sign-up, sign-in and the account), links (only the pages emailed links open) or off", str(func(c *config) *string { return &c.Pages })},
 		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
 }
@@ -446,6 +448,11 @@ func (c *config) finish() error {
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < minAdminToken {
 		return fmt.Errorf("ACCOUNTD_ADMIN_TOKEN: want at least %d characters (openssl rand -hex 32)", minAdminToken)
+	}
+	switch c.Pages {
+	case "all", "links", "off":
+	default:
+		return fmt.Errorf("ACCOUNTD_PAGES: %q is not all, links or off", c.Pages)
 	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		return fmt.Errorf("ACCOUNTD_RATE_LIMITS: %q is not on or off", c.RateLimits)

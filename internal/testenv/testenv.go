@@ -32,6 +32,7 @@ var (
 	Chromium = Need{"Chromium", "chromium", "apt-get install chromium"}
 	Shell    = Need{"the shell tools (bash, curl, python3, go)", "shell", "apt-get install bash curl python3; go on PATH"}
 	Nginx    = Need{"nginx", "nginx", "apt-get install nginx"}
+	Axe      = Need{"axe-core", "axe", "npm ci --prefix .ci/axe (the version pinned in .ci/axe/package-lock.json)"}
 )
 
 // skipped counts the tests of this test binary skipped per need.
@@ -81,7 +82,7 @@ func Summary(pkg string) string {
 	defer skipped.Unlock()
 	total := 0
 	var what []string
-	for _, n := range []Need{Postgres, Redis, Chromium, Shell, Nginx} {
+	for _, n := range []Need{Postgres, Redis, Chromium, Shell, Nginx, Axe} {
 		if c := skipped.n[n]; c > 0 {
 			total += c
 			what = append(what, fmt.Sprintf("%d for %s (%s)", c, n.Name, n.Enable))

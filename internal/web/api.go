@@ -70,6 +70,8 @@ type caller struct {
 	// actor is the staff account acting as user with the federated-access
 	// header (federation.go); zero otherwise.
 	actor account.User
+	// byCookie says the token came from the pages' session cookie.
+	byCookie bool
 }
 
 // authenticated reports whether the request carried a valid token.
@@ -83,6 +85,9 @@ func (s *Server) guard(rt route, h handlerFunc) http.Handler {
 		c, err := s.admit(r, &rt)
 		if err == nil {
 			err = h(w, r, c)
+		} else if c.byCookie && errors.Is(err, account.ErrInvalidToken) {
+			// The cookie's token is dead (expired, revoked): drop it.
+			s.clearSessionCookie(w)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -124,21 +129,27 @@ func (s *Server) admit(r *http.Request, rt *route) (caller, error) {
 	return c, s.routeLimit(r, rt.limit)
 }
 
-// authenticate reads "Authorization: Token <token>" (docs/api.md#conventions) as a
-// requires.
+// authenticate reads "Authorization: Token <token>" (docs/api.md#conventions), or the
+// pages' session cookie from a same-origin page (cookie.go), as a requires.
 func (s *Server) authenticate(r *http.Request, a auth) (caller, error) {
-	if a == public || a == optional && r.Header.Get("Authorization") == "" {
+	if a == public {
 		return caller{}, nil
 	}
-	raw, err := tokenFrom(r)
-	if err != nil {
-		return caller{}, err
+	raw, byCookie := s.cookieToken(r)
+	if a == optional && r.Header.Get("Authorization") == "" && !byCookie {
+		return caller{}, nil
+	}
+	if !byCookie {
+		var err error
+		if raw, err = tokenFrom(r); err != nil {
+			return caller{}, err
+		}
 	}
 	t, u, err := s.svc.Authenticate(r.Context(), raw)
 	if err != nil {
-		return caller{}, err
+		return caller{byCookie: byCookie}, err
 	}
-	return caller{token: t, user: u}, nil
+	return caller{token: t, user: u, byCookie: byCookie}, nil
 }
 
 // tokenFrom reads the token of the Authorization header. Another scheme

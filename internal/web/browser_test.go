@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -55,17 +56,33 @@ func brRequireChromium(t *testing.T) string {
 
 // brBrowser is one headless Chromium with one tab, for one test.
 type brBrowser struct {
-	t   *testing.T
-	ctx context.Context
+	t    *testing.T
+	ctx  context.Context
+	base string // the server's URL, for page (browser_account_test.go)
 
 	mu       sync.Mutex
 	problems []string // script exceptions and console errors of the pages
+	expected []string // parts of console errors a test provokes on purpose
+}
+
+// expectConsole lets console errors containing part pass: a test that
+// provokes them on purpose (a refused cross-origin call) says so.
+func (b *brBrowser) expectConsole(part string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.expected = append(b.expected, part)
 }
 
 // brOpen starts Chromium for t; it is closed when t ends. Exceptions and
 // console errors (other than failed requests, which the tests provoke on
 // purpose) fail the test.
 func brOpen(t *testing.T) *brBrowser {
+	t.Helper()
+	return brOpenFor(t, brTimeout)
+}
+
+// brOpenFor is brOpen with another bound, for a test that walks many pages.
+func brOpenFor(t *testing.T, timeout time.Duration) *brBrowser {
 	t.Helper()
 	path := brRequireChromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -80,7 +97,7 @@ func brOpen(t *testing.T) *brBrowser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), brTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, opts...)
 	b := &brBrowser{t: t}
 	var tabCancel context.CancelFunc
@@ -122,7 +139,13 @@ func (b *brBrowser) listen(ev any) {
 func (b *brBrowser) consoleProblems() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]string(nil), b.problems...)
+	var out []string
+	for _, p := range b.problems {
+		if !slices.ContainsFunc(b.expected, func(part string) bool { return strings.Contains(p, part) }) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // do runs steps, failing the test with what was being done.

@@ -11,13 +11,22 @@ import (
 var staticFS embed.FS
 
 var resetTemplates = template.Must(template.ParseFS(pageFS, "pages/layout.html", "pages/reset_*.html",
-	"pages/account_*.html", "pages/index.html", "pages/notfound.html"))
+	"pages/account_*.html", "pages/dash_*.html", "pages/index.html", "pages/notfound.html"))
 
 //go:embed favicon.ico
 var faviconICO []byte
 
-// pageRoutes registers the dashboard pages of docs/api.md#dashboard-pages and their assets.
+// pageRoutes registers the dashboard pages of docs/api.md#dashboard-pages and their assets, as
+// ACCOUNTD_PAGES says: the emailed links' pages unless off, the account
+// pages only with all.
 func (s *Server) pageRoutes(mux *http.ServeMux) {
+	s.handleFavicon(mux)
+	if s.pagesMode() == PagesOff {
+		return
+	}
+	if s.pagesMode() == PagesAll {
+		s.accountPages(mux)
+	}
 	s.handle(mux, "/resetpassword/", methods{"GET": s.page("reset_ask.html", nil)})
 	s.handle(mux, "/resetpassword/done/", methods{"GET": s.page("reset_done.html", nil)})
 	// Where the confirm page stands once its token left the address bar (with
@@ -27,18 +36,40 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	s.handle(mux, "/resetpassword/{token}/cancel/", methods{"GET": s.page("reset_cancel.html", tokenPage)})
 	s.handle(mux, "/changeemail/{token}/confirm/", methods{"GET": s.page("account_changeemail.html", tokenPage)})
 	s.handle(mux, "/activation/{token}/confirm/", methods{"GET": s.page("account_activation.html", tokenPage)})
-	// Browsers ask for /favicon.ico on any page without an icon link (the
-	// JSON answers, the 404s); the pages link /static/favicon.svg.
-	s.handle(mux, "/favicon.ico", methods{"GET": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "image/x-icon")
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		_, _ = w.Write(faviconICO)
-	})})
 	static := http.FileServerFS(staticFS)
 	s.handle(mux, "/static/{file}", methods{"GET": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		static.ServeHTTP(w, r)
 	})})
+}
+
+// handleFavicon serves /favicon.ico, whatever ACCOUNTD_PAGES says: browsers
+// ask for it on any page without an icon link (the JSON answers, the 404s);
+// the pages link /static/favicon.svg.
+func (s *Server) handleFavicon(mux *http.ServeMux) {
+	s.handle(mux, "/favicon.ico", methods{"GET": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/x-icon")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		_, _ = w.Write(faviconICO)
+	})})
+}
+
+// accountPages registers the pages of the whole account (issue 17): shells
+// that dashboard.js fills from the JSON API with the session cookie.
+func (s *Server) accountPages(mux *http.ServeMux) {
+	for path, name := range map[string]string{
+		"/register/":         "dash_register.html",
+		"/login/":            "dash_login.html",
+		"/logout/":           "dash_logout.html",
+		"/account/":          "dash_profile.html",
+		"/account/security/": "dash_security.html",
+		"/account/email/":    "dash_email.html",
+		"/account/apikeys/":  "dash_apikeys.html",
+		"/account/delete/":   "dash_delete.html",
+	} {
+		s.handle(mux, path, methods{"GET": s.page(name, nil)})
+	}
+	s.handle(mux, "/account/security/qr/", methods{"POST": http.HandlerFunc(s.totpQR)})
 }
 
 // pageData is what the page templates see.

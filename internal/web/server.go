@@ -72,6 +72,8 @@ type Config struct {
 	// for any host under it) that a browser may be sent back to after
 	// signing in from forward auth.
 	ForwardAuthHosts []string
+	// Pages is ACCOUNTD_PAGES: PagesAll ("" too), PagesLinks or PagesOff.
+	Pages string
 }
 
 // Server holds the handlers' dependencies.

@@ -15,13 +15,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, c caller) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"token": token})
+	s.writeSignIn(w, r, token, nil)
 	return nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, c caller) error {
 	if err := s.svc.Logout(r.Context(), c.token, c.user, s.clientOf(r)); err != nil {
 		return err
+	}
+	if c.byCookie {
+		s.clearSessionCookie(w)
 	}
 	return noContent(w)
 }

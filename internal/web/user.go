@@ -21,7 +21,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, c caller) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": token, "logged_in_existing_user": existing})
+	s.writeSignIn(w, r, token, map[string]any{"logged_in_existing_user": existing})
 	return nil
 }
 
@@ -86,6 +86,9 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request, c caller)
 	}
 	if err := s.svc.DeleteAccount(r.Context(), c.user, pw, s.clientOf(r)); err != nil {
 		return err
+	}
+	if c.byCookie {
+		s.clearSessionCookie(w) // its token only answers account_deleted now
 	}
 	return noContent(w)
 }
