@@ -336,6 +336,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		AppURL:            cfg.AppURL,
 		ForwardAuthPath:   cfg.forwardAuthPath(),
 		ForwardAuthHosts:  splitList(cfg.ForwardAuthHosts, true),
+		CookieDomain:      strings.ToLower(cfg.CookieDomain),
 		Pages:             cfg.Pages,
 	})
 	return a.listen(ctx, handler, stdout)

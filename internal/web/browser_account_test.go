@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -546,4 +547,23 @@ func TestBrowserChangePassword(t *testing.T) {
 	b.do("the right one", chromedp.SetValue(chromedp.ID("password"), testPassword), chromedp.Click(chromedp.CSS("#password-form button")))
 	b.waitText("password-success", "Your password was changed.")
 	e.login("ada@example.com", brNewPassword)
+}
+
+// TestBrowserForwardAuthSignInReturns: a browser that forward auth sent to
+// the sign-in page (/login/?rd=URL) is back at URL once signed in, through
+// /auth/return, which checked that URL's host against the allowed ones.
+func TestBrowserForwardAuthSignInReturns(t *testing.T) {
+	// Development mode: the test server is http, which only development
+	// mode lets forward auth return to.
+	e := newEnv(t, withForwardAuth("127.0.0.1"), func(o *envOptions) { o.Web.Dev = true })
+	e.register("ada@example.com", testPassword)
+	b := brAccountOpen(t, e)
+	back := e.URL + "/account/security/?from=app"
+	b.page("/login/?rd="+url.QueryEscape(back), "#email")
+	b.do("sign in", chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"), chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("#login-form button")))
+	b.waitPath("/account/security/")
+	if got := brRun(b, "query", chromedp.Evaluate[string](`location.search`)); got != "?from=app" {
+		t.Errorf("back at /account/security/%s, want ?from=app", got)
+	}
 }

@@ -76,14 +76,25 @@ func (s *Server) cookieToken(r *http.Request) (string, bool) {
 // setSessionCookie hands the browser its login token. No Max-Age: it ends
 // with the browser session; the token keeps its own lifetimes.
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: cookiePath,
-		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, s.sessionCookieOf(token, 0))
 }
 
 // clearSessionCookie tells the browser to drop the cookie.
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: cookiePath, MaxAge: -1,
-		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, s.sessionCookieOf("", -1))
+}
+
+// sessionCookieOf is the session cookie with value. Host-only and scoped to
+// the API by default; with Config.CookieDomain it covers that domain and
+// every path, so that a reverse proxy in front of apps on sibling hosts
+// receives it and can ask forward auth (forwardauth.go).
+func (s *Server) sessionCookieOf(value string, maxAge int) *http.Cookie {
+	c := &http.Cookie{Name: sessionCookie, Value: value, Path: cookiePath, MaxAge: maxAge,
+		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode}
+	if s.cfg.CookieDomain != "" {
+		c.Domain, c.Path = s.cfg.CookieDomain, "/"
+	}
+	return c
 }
 
 // writeSignIn answers a sign-in: the token in the body for API clients, or

@@ -27,7 +27,13 @@ const (
 var forwardAuthMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
 	http.MethodPatch, http.MethodDelete, http.MethodOptions}
 
-// forwardAuthRoute registers the forward-auth endpoint when it is on.
+// ReturnPath is where the sign-in page sends a browser that came from
+// forward auth once it is signed in: it goes back to its ?rd= URL if that
+// is allowed, else to the account pages.
+const ReturnPath = "/auth/return"
+
+// forwardAuthRoute registers the forward-auth endpoint when it is on, and
+// the way back after signing in.
 func (s *Server) forwardAuthRoute(mux *http.ServeMux) {
 	if s.cfg.ForwardAuthPath == "" {
 		return
@@ -37,6 +43,21 @@ func (s *Server) forwardAuthRoute(mux *http.ServeMux) {
 		ms[m] = http.HandlerFunc(s.forwardAuth)
 	}
 	s.handle(mux, s.cfg.ForwardAuthPath, ms)
+	s.handle(mux, ReturnPath, methods{"GET": http.HandlerFunc(s.forwardAuthReturn)})
+}
+
+// forwardAuthReturn redirects to the rd parameter when forward auth would
+// have sent the browser to sign in with it (an allowed https URL), else to
+// the account pages: the page script never decides where a browser may go.
+func (s *Server) forwardAuthReturn(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	back := "/account/"
+	if r.URL.Query().Get("rd") != "" {
+		if u, ok := s.returnURL(r); ok {
+			back = u
+		}
+	}
+	http.Redirect(w, r, back, http.StatusFound)
 }
 
 // forwardAuth answers a reverse proxy: 204 with the user's headers when the
@@ -65,9 +86,17 @@ func (s *Server) forwardAuth(w http.ResponseWriter, r *http.Request) {
 }
 
 // forwardAuthCaller reads the request's credential: the Authorization
-// header's token. (The account pages' session cookie joins it with them.)
+// header's token, else the account pages' session cookie. Unlike the API,
+// forward auth takes the cookie without the pages' same-origin checks: it
+// changes nothing and answers only to the proxy, and the cookie, being
+// SameSite=Strict, does not come with a request another site started.
 func (s *Server) forwardAuthCaller(r *http.Request) (account.Principal, error) {
 	raw, err := tokenFrom(r)
+	if errors.Is(err, account.ErrNotAuthenticated) && s.cookieSignIn() {
+		if c, cerr := r.Cookie(sessionCookie); cerr == nil && c.Value != "" {
+			raw, err = c.Value, nil
+		}
+	}
 	if err != nil {
 		return account.Principal{}, err
 	}

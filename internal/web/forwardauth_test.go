@@ -204,3 +204,93 @@ func TestForwardAuthOff(t *testing.T) {
 		t.Errorf("/auth/verify with forward auth off = %d, want 404", res.StatusCode)
 	}
 }
+
+// TestForwardAuthSessionCookie: a browser signed in on the account pages
+// passes forward auth with its session cookie, which ACCOUNTD_COOKIE_DOMAIN
+// scopes to the domain of the apps; a pending or logged-out cookie does not.
+func TestForwardAuthSessionCookie(t *testing.T) {
+	e := newEnv(t, withForwardAuth("app.example.com"), func(o *envOptions) { o.Web.CookieDomain = "example.com" })
+	e.register("ada@example.com", testPassword)
+	r := e.request("POST", "/api/v2/login/", `{"email":"ada@example.com","password":"`+testPassword+`","recaptcha":"x"}`, pcPage())
+	c := pcCookie(t, r)
+	if r.Status != 200 || c == nil {
+		t.Fatalf("page sign-in = %d, cookie %v", r.Status, c)
+	}
+	if c.Domain != "example.com" || c.Path != "/" || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode {
+		t.Errorf("cookie = %+v, want Domain=example.com, Path=/, HttpOnly, Secure, SameSite=Strict", c)
+	}
+	// The proxy passes the browser's Cookie header as it came, other
+	// cookies of the app's host around it.
+	res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"theme=dark; accountd_session=" + c.Value + "; lang=en"}})
+	if res.StatusCode != 204 || res.Header.Get("X-Accountd-Email") != "ada@example.com" {
+		t.Errorf("forward auth with the session cookie = %d %v, want 204 for ada", res.StatusCode, res.Header)
+	}
+	// The cookie needs none of the API's page headers here, and another
+	// Authorization scheme (the app's own) does not hide it.
+	res = verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + c.Value}, "Authorization": {"Bearer app-own-token"}})
+	if res.StatusCode != 204 {
+		t.Errorf("forward auth with the cookie and a Bearer header = %d, want 204", res.StatusCode)
+	}
+	if r := e.request("POST", "/api/v2/logout/", "", pcWith(pcPage(), c.Value)); r.Status != 204 {
+		t.Fatalf("page logout = %d %s", r.Status, r.Body)
+	}
+	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + c.Value}}); res.StatusCode != 401 {
+		t.Errorf("forward auth with a logged-out cookie = %d, want 401", res.StatusCode)
+	}
+
+	token := e.login("ada@example.com", testPassword)
+	enrolTOTP(e, token)
+	r = e.request("POST", "/api/v2/login/", `{"email":"ada@example.com","password":"`+testPassword+`","recaptcha":"x"}`, pcPage())
+	pending := pcCookie(t, r)
+	if pending == nil {
+		t.Fatalf("page sign-in (TOTP on) = %d %s, want a cookie", r.Status, r.Body)
+	}
+	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + pending.Value}}); res.StatusCode != 401 {
+		t.Errorf("forward auth with a cookie still owing its code = %d, want 401", res.StatusCode)
+	}
+}
+
+// TestForwardAuthIgnoresCookieWithoutPages: with ACCOUNTD_PAGES other than
+// all there is no browser sign-in, so no cookie counts.
+func TestForwardAuthIgnoresCookieWithoutPages(t *testing.T) {
+	e := newEnv(t, withForwardAuth(), func(o *envOptions) { o.Web.Pages = web.PagesLinks })
+	token := e.register("ada@example.com", testPassword)
+	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + token}}); res.StatusCode != 401 {
+		t.Errorf("forward auth with a cookie, pages off = %d, want 401", res.StatusCode)
+	}
+}
+
+// TestForwardAuthReturn: after signing in, the pages send the browser to
+// /auth/return?rd=URL, which goes back to URL only when forward auth would
+// have sent it to sign in with it; anything else lands on the account pages.
+func TestForwardAuthReturn(t *testing.T) {
+	e := newEnv(t, withForwardAuth("app.example.com"))
+	back := func(rd string) (int, string) {
+		res := verifyPath(t, e, "/auth/return?rd="+url.QueryEscape(rd))
+		return res.StatusCode, res.Header.Get("Location")
+	}
+	if status, loc := back("https://app.example.com/reports?q=1"); status != 302 || loc != "https://app.example.com/reports?q=1" {
+		t.Errorf("an allowed rd: %d %q, want 302 to it", status, loc)
+	}
+	for _, rd := range []string{"https://evil.example/", "//evil.example", `/\evil.example`, "http://app.example.com/", "javascript:alert(1)"} {
+		if status, loc := back(rd); status != 302 || loc != "/account/" {
+			t.Errorf("rd=%q: %d %q, want 302 to /account/", rd, status, loc)
+		}
+	}
+	if res := verifyPath(t, e, "/auth/return"); res.StatusCode != 302 || res.Header.Get("Location") != "/account/" {
+		t.Errorf("no rd: %d %q, want 302 to /account/", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// verifyPath GETs path without following a redirect.
+func verifyPath(t *testing.T, e *env, path string) *http.Response {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get(e.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
+}

@@ -117,13 +117,13 @@ func TestNginxForwardAuth(t *testing.T) {
 		json.NewEncoder(w).Encode(map[string]string{
 			"path": r.URL.RequestURI(), "user": r.Header.Get("X-Accountd-User-Id"),
 			"email": r.Header.Get("X-Accountd-Email"), "two_factor": r.Header.Get("X-Accountd-Two-Factor"),
-			"authorization": r.Header.Get("Authorization"),
+			"authorization": r.Header.Get("Authorization"), "cookie": r.Header.Get("Cookie"),
 		})
 	}))
 	t.Cleanup(app.Close)
 	// Development mode: nginx here speaks plain http, and only development
 	// mode lets a browser return to an http URL.
-	e := newEnv(t, withForwardAuth("127.0.0.1"), func(o *envOptions) { o.Web.Dev = true })
+	e := newEnv(t, withForwardAuth("127.0.0.1"), func(o *envOptions) { o.Web.Dev = true; o.Web.CookieDomain = "example.com" })
 	proxy := startNginx(t, e.URL, app.URL)
 
 	token := e.register("ada@example.com", testPassword)
@@ -149,10 +149,34 @@ func TestNginxForwardAuth(t *testing.T) {
 	if res.StatusCode != 200 || json.Unmarshal([]byte(body), &seen) != nil {
 		t.Fatalf("signed in through nginx = %d %s, want 200 from the app", res.StatusCode, body)
 	}
-	want := map[string]string{"path": "/reports?q=1", "user": id, "email": "ada@example.com", "two_factor": "false", "authorization": ""}
+	want := map[string]string{"path": "/reports?q=1", "user": id, "email": "ada@example.com", "two_factor": "false", "authorization": "", "cookie": ""}
 	for k, v := range want {
 		if seen[k] != v {
 			t.Errorf("the app saw %s = %q, want %q (all: %v)", k, seen[k], v, seen)
+		}
+	}
+
+	// A browser signed in on the account pages: its session cookie passes,
+	// and the app gets the request's other cookies without it.
+	pageSignIn := e.request("POST", "/api/v2/login/", `{"email":"ada@example.com","password":"`+testPassword+`","recaptcha":"x"}`, pcPage())
+	cookie := pcCookie(t, pageSignIn)
+	if cookie == nil {
+		t.Fatalf("page sign-in = %d %s, want a session cookie", pageSignIn.Status, pageSignIn.Body)
+	}
+	for _, jar := range []struct{ sent, app string }{
+		{"theme=dark; accountd_session=" + cookie.Value + "; lang=en", "theme=dark;lang=en"},
+		{"accountd_session=" + cookie.Value + "; lang=en", "lang=en"},
+		{"theme=dark; accountd_session=" + cookie.Value, "theme=dark;"},
+		{"accountd_session=" + cookie.Value, ""},
+	} {
+		res, body = get("/reports?q=1", http.Header{"Cookie": {jar.sent}, "Accept": {"text/html"}})
+		seen = nil
+		if res.StatusCode != 200 || json.Unmarshal([]byte(body), &seen) != nil || seen["user"] != id {
+			t.Errorf("with the session cookie (%q) = %d %s, want 200 from the app as ada", jar.sent, res.StatusCode, body)
+			continue
+		}
+		if seen["cookie"] != jar.app {
+			t.Errorf("the app saw Cookie %q for %q, want %q (accountd's cookie removed)", seen["cookie"], jar.sent, jar.app)
 		}
 	}
 

@@ -72,6 +72,10 @@ type Config struct {
 	// for any host under it) that a browser may be sent back to after
 	// signing in from forward auth.
 	ForwardAuthHosts []string
+	// CookieDomain, when set, scopes the pages' session cookie to this
+	// domain and every path (ACCOUNTD_COOKIE_DOMAIN), for forward auth of
+	// apps on sibling hosts; "" keeps it host-only, on /api/v2/.
+	CookieDomain string
 	// Pages is ACCOUNTD_PAGES: PagesAll ("" too), PagesLinks or PagesOff.
 	Pages string
 }

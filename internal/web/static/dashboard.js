@@ -56,10 +56,15 @@ function submitting(form, errorID, send) {
   });
 }
 
-// nextPath is where to go after signing in: ?next= when it is one of the
-// account pages (never another site), else the profile.
+// nextPath is where to go after signing in: back through /auth/return when
+// forward auth sent the browser here with ?rd= (the server decides whether
+// that URL may be visited), else ?next= when it is one of the account pages
+// (never another site), else the profile.
 function nextPath() {
-  var next = new URLSearchParams(location.search).get("next") || "";
+  var params = new URLSearchParams(location.search);
+  var rd = params.get("rd");
+  if (rd) return "/auth/return?rd=" + encodeURIComponent(rd);
+  var next = params.get("next") || "";
   return /^\/account\/([a-z]+\/)?$/.test(next) ? next : "/account/";
 }
 
