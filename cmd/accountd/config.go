@@ -135,7 +135,7 @@ func settings() []setting {
 		{"ipv6-prefix", "ACCOUNTD_IPV6_PREFIX", "64", "IPv6 clients share per-IP limits by this prefix length (IPv4: per address)", intSetting(func(c *config) *int { return &c.IPv6Prefix })},
 		{"cors-origins", "ACCOUNTD_CORS_ORIGINS", "", "origins allowed to call the API from a browser", str(func(c *config) *string { return &c.CORSOrigins })},
 		{"forward-auth-path", "ACCOUNTD_FORWARD_AUTH_PATH", "/auth/verify", "where a reverse proxy asks whether a request is signed in; off disables", str(func(c *config) *string { return &c.ForwardAuthPath })},
-		{"cookie-domain", "ACCOUNTD_COOKIE_DOMAIN", "", "the domain of the pages' session cookie (example.com), for forward auth of apps on its hosts [host-only]", str(func(c *config) *string { return &c.CookieDomain })},
+		{"cookie-domain", "ACCOUNTD_COOKIE_DOMAIN", "", "the domain of the pages' forward-auth ticket cookie (example.com), for forward auth of apps on its hosts [this host]", str(func(c *config) *string { return &c.CookieDomain })},
 		{"forward-auth-hosts", "ACCOUNTD_FORWARD_AUTH_HOSTS", "", "hosts (or *.domain) a browser may return to after signing in from forward auth", str(func(c *config) *string { return &c.ForwardAuthHosts })},
 		{"tls-cert", "ACCOUNTD_TLS_CERT", "", "certificate file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSCert })},
 		{"tls-key", "ACCOUNTD_TLS_KEY", "", "key file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSKey })},

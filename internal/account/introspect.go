@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"time"
 )
 
@@ -32,6 +34,49 @@ func (s *Service) Introspect(ctx context.Context, raw string) (Principal, error)
 	if err != nil {
 		return Principal{}, err
 	}
+	return s.principal(ctx, t, u)
+}
+
+// forwardTicketAD binds a forward-auth ticket to its use.
+var forwardTicketAD = []byte("forward-auth ticket")
+
+// ForwardAuthTicket returns the forward-auth ticket of a login token: its
+// hash sealed under ACCOUNTD_SECRET_KEY, base64url. The pages put it in a
+// cookie of the apps' domain (ACCOUNTD_COOKIE_DOMAIN) for forward auth,
+// which IntrospectTicket reads. A ticket is not a token: every endpoint of
+// the API refuses it, so the apps on that domain, which receive the cookie,
+// learn who the user is but cannot act as them; and the database alone,
+// which holds the hash, does not make one.
+func (s *Service) ForwardAuthTicket(raw string) string {
+	return base64.RawURLEncoding.EncodeToString(s.cfg.Secrets.Seal(HashSecret(raw), forwardTicketAD))
+}
+
+// IntrospectTicket is Introspect for a forward-auth ticket: the same answer
+// as for the token it was made from, while that token lives. A ticket that
+// does not open (made up, altered, sealed under a retired key) is
+// ErrInvalidToken.
+func (s *Service) IntrospectTicket(ctx context.Context, ticket string) (Principal, error) {
+	sealed, err := base64.RawURLEncoding.DecodeString(ticket)
+	if err != nil || len(ticket) > 256 {
+		return Principal{}, ErrInvalidToken
+	}
+	hash, err := s.cfg.Secrets.Open(sealed, forwardTicketAD)
+	if err != nil || len(hash) != sha256.Size {
+		return Principal{}, ErrInvalidToken
+	}
+	t, u, err := s.authenticateHash(ctx, hash)
+	if err != nil {
+		return Principal{}, err
+	}
+	if t.Kind != TokenLogin {
+		return Principal{}, ErrInvalidToken
+	}
+	return s.principal(ctx, t, u)
+}
+
+// principal applies the rules past the token's own (pending, suspended)
+// and says whose it is.
+func (s *Service) principal(ctx context.Context, t Token, u User) (Principal, error) {
 	if t.TwoFactorPending {
 		return Principal{}, ErrTwoFactorNeeded
 	}

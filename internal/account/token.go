@@ -218,7 +218,12 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Token, User, er
 	if !validToken(raw) {
 		return Token{}, User{}, ErrInvalidToken
 	}
-	t, err := s.store.TokenByHash(ctx, HashSecret(raw))
+	return s.authenticateHash(ctx, HashSecret(raw))
+}
+
+// authenticateHash is Authenticate for the hash of a token.
+func (s *Service) authenticateHash(ctx context.Context, hash []byte) (Token, User, error) {
+	t, err := s.store.TokenByHash(ctx, hash)
 	now := s.clock()
 	if isNotFound(err) || err == nil && (!t.RevokedAt.IsZero() || s.expired(t, now)) {
 		return Token{}, User{}, ErrInvalidToken

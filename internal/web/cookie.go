@@ -73,28 +73,36 @@ func (s *Server) cookieToken(r *http.Request) (string, bool) {
 	return c.Value, true
 }
 
+// forwardCookie holds the forward-auth ticket of the session (forwardauth.go).
+const forwardCookie = "accountd_forward"
+
 // setSessionCookie hands the browser its login token. No Max-Age: it ends
-// with the browser session; the token keeps its own lifetimes.
+// with the browser session; the token keeps its own lifetimes. With forward
+// auth on, the browser also gets the session's forward-auth ticket, which
+// the proxies of the apps' domain can show but which no API endpoint takes.
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, s.sessionCookieOf(token, 0))
-}
-
-// clearSessionCookie tells the browser to drop the cookie.
-func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, s.sessionCookieOf("", -1))
-}
-
-// sessionCookieOf is the session cookie with value. Host-only and scoped to
-// the API by default; with Config.CookieDomain it covers that domain and
-// every path, so that a reverse proxy in front of apps on sibling hosts
-// receives it and can ask forward auth (forwardauth.go).
-func (s *Server) sessionCookieOf(value string, maxAge int) *http.Cookie {
-	c := &http.Cookie{Name: sessionCookie, Value: value, Path: cookiePath, MaxAge: maxAge,
-		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode}
-	if s.cfg.CookieDomain != "" {
-		c.Domain, c.Path = s.cfg.CookieDomain, "/"
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: cookiePath,
+		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode})
+	if s.cfg.ForwardAuthPath != "" {
+		http.SetCookie(w, s.forwardCookieOf(s.svc.ForwardAuthTicket(token), 0))
 	}
-	return c
+}
+
+// clearSessionCookie tells the browser to drop the cookies.
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: cookiePath, MaxAge: -1,
+		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode})
+	if s.cfg.ForwardAuthPath != "" {
+		http.SetCookie(w, s.forwardCookieOf("", -1))
+	}
+}
+
+// forwardCookieOf is the forward-auth cookie with value: every path, and
+// the apps' domain when Config.CookieDomain names one (else this host), so
+// that the reverse proxy in front of them receives it.
+func (s *Server) forwardCookieOf(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: forwardCookie, Value: value, Path: "/", Domain: s.cfg.CookieDomain, MaxAge: maxAge,
+		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode}
 }
 
 // writeSignIn answers a sign-in: the token in the body for API clients, or

@@ -86,15 +86,15 @@ func (s *Server) forwardAuth(w http.ResponseWriter, r *http.Request) {
 }
 
 // forwardAuthCaller reads the request's credential: the Authorization
-// header's token, else the account pages' session cookie. Unlike the API,
-// forward auth takes the cookie without the pages' same-origin checks: it
-// changes nothing and answers only to the proxy, and the cookie, being
-// SameSite=Strict, does not come with a request another site started.
+// header's token (API clients through the proxy), else the forward-auth
+// ticket cookie the account pages set at sign-in. The ticket is not a
+// token: it passes only here (and it is SameSite=Strict, so no request
+// another site started carries it).
 func (s *Server) forwardAuthCaller(r *http.Request) (account.Principal, error) {
 	raw, err := tokenFrom(r)
 	if errors.Is(err, account.ErrNotAuthenticated) && s.cookieSignIn() {
-		if c, cerr := r.Cookie(sessionCookie); cerr == nil && c.Value != "" {
-			raw, err = c.Value, nil
+		if c, cerr := r.Cookie(forwardCookie); cerr == nil && c.Value != "" {
+			return s.svc.IntrospectTicket(r.Context(), c.Value)
 		}
 	}
 	if err != nil {

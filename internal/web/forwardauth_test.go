@@ -206,57 +206,96 @@ func TestForwardAuthOff(t *testing.T) {
 }
 
 // TestForwardAuthSessionCookie: a browser signed in on the account pages
-// passes forward auth with its session cookie, which ACCOUNTD_COOKIE_DOMAIN
-// scopes to the domain of the apps; a pending or logged-out cookie does not.
+// passes forward auth with the ticket cookie the pages set beside the
+// session cookie, scoped by ACCOUNTD_COOKIE_DOMAIN to the apps' domain. The
+// ticket is no token: the API refuses it, so the apps that receive it cannot
+// act as the user. A pending or logged-out session's ticket does not pass.
 func TestForwardAuthSessionCookie(t *testing.T) {
 	e := newEnv(t, withForwardAuth("app.example.com"), func(o *envOptions) { o.Web.CookieDomain = "example.com" })
 	e.register("ada@example.com", testPassword)
 	r := e.request("POST", "/api/v2/login/", `{"email":"ada@example.com","password":"`+testPassword+`","recaptcha":"x"}`, pcPage())
-	c := pcCookie(t, r)
-	if r.Status != 200 || c == nil {
-		t.Fatalf("page sign-in = %d, cookie %v", r.Status, c)
+	session, ticket := pcCookie(t, r), namedCookie(r, "accountd_forward")
+	if r.Status != 200 || session == nil || ticket == nil {
+		t.Fatalf("page sign-in = %d, cookies %q, want the session and the ticket", r.Status, r.Header.Values("Set-Cookie"))
 	}
-	if c.Domain != "example.com" || c.Path != "/" || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode {
-		t.Errorf("cookie = %+v, want Domain=example.com, Path=/, HttpOnly, Secure, SameSite=Strict", c)
+	if session.Domain != "" || session.Path != "/api/v2/" {
+		t.Errorf("session cookie = %+v, want host-only on /api/v2/ whatever the cookie domain", session)
 	}
-	// The proxy passes the browser's Cookie header as it came, other
-	// cookies of the app's host around it.
-	res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"theme=dark; accountd_session=" + c.Value + "; lang=en"}})
+	if ticket.Domain != "example.com" || ticket.Path != "/" || !ticket.HttpOnly || !ticket.Secure || ticket.SameSite != http.SameSiteStrictMode {
+		t.Errorf("ticket cookie = %+v, want Domain=example.com, Path=/, HttpOnly, Secure, SameSite=Strict", ticket)
+	}
+	if ticket.Value == session.Value || strings.Contains(ticket.Value, session.Value) {
+		t.Fatal("the ticket holds the login token")
+	}
+	// The proxy passes the browser's Cookie header as it came.
+	res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"theme=dark; accountd_forward=" + ticket.Value + "; lang=en"}})
 	if res.StatusCode != 204 || res.Header.Get("X-Accountd-Email") != "ada@example.com" {
-		t.Errorf("forward auth with the session cookie = %d %v, want 204 for ada", res.StatusCode, res.Header)
+		t.Errorf("forward auth with the ticket = %d %v, want 204 for ada", res.StatusCode, res.Header)
 	}
-	// The cookie needs none of the API's page headers here, and another
-	// Authorization scheme (the app's own) does not hide it.
-	res = verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + c.Value}, "Authorization": {"Bearer app-own-token"}})
+	// Another Authorization scheme (the app's own) does not hide it.
+	res = verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_forward=" + ticket.Value}, "Authorization": {"Bearer app-own-token"}})
 	if res.StatusCode != 204 {
-		t.Errorf("forward auth with the cookie and a Bearer header = %d, want 204", res.StatusCode)
+		t.Errorf("forward auth with the ticket and a Bearer header = %d, want 204", res.StatusCode)
 	}
-	if r := e.request("POST", "/api/v2/logout/", "", pcWith(pcPage(), c.Value)); r.Status != 204 {
-		t.Fatalf("page logout = %d %s", r.Status, r.Body)
+	// What a sibling app that receives the ticket can do with the API: nothing.
+	if r := e.request("POST", "/api/v2/apikey/", `{"label":"stolen"}`, http.Header{"Authorization": {"Token " + ticket.Value},
+		"Content-Type": {"application/json"}}); r.Status != 401 {
+		t.Errorf("the ticket as an API token = %d %s, want 401", r.Status, r.Body)
 	}
-	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + c.Value}}); res.StatusCode != 401 {
-		t.Errorf("forward auth with a logged-out cookie = %d, want 401", res.StatusCode)
+	if r := e.request("POST", "/api/v2/apikey/", `{"label":"stolen"}`, pcWith(pcPage(), ticket.Value)); r.Status != 401 {
+		t.Errorf("the ticket as the pages' session cookie = %d %s, want 401", r.Status, r.Body)
+	}
+	// The session cookie is not a forward-auth credential (it never reaches
+	// the apps' paths anyway).
+	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + session.Value}}); res.StatusCode != 401 {
+		t.Errorf("forward auth with the session cookie = %d, want 401", res.StatusCode)
+	}
+	for _, bad := range []string{"x", strings.Repeat("A", 300), ticket.Value[:len(ticket.Value)-2] + "AA"} {
+		if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_forward=" + bad}}); res.StatusCode != 401 {
+			t.Errorf("forward auth with ticket %.20q… = %d, want 401", bad, res.StatusCode)
+		}
+	}
+
+	logout := e.request("POST", "/api/v2/logout/", "", pcWith(pcPage(), session.Value))
+	if logout.Status != 204 {
+		t.Fatalf("page logout = %d %s", logout.Status, logout.Body)
+	}
+	if c := namedCookie(logout, "accountd_forward"); c == nil || c.MaxAge >= 0 || c.Domain != "example.com" {
+		t.Errorf("logout's ticket cookie = %+v, want it cleared on example.com", c)
+	}
+	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_forward=" + ticket.Value}}); res.StatusCode != 401 {
+		t.Errorf("forward auth with a logged-out session's ticket = %d, want 401", res.StatusCode)
 	}
 
 	token := e.login("ada@example.com", testPassword)
 	enrolTOTP(e, token)
 	r = e.request("POST", "/api/v2/login/", `{"email":"ada@example.com","password":"`+testPassword+`","recaptcha":"x"}`, pcPage())
-	pending := pcCookie(t, r)
+	pending := namedCookie(r, "accountd_forward")
 	if pending == nil {
-		t.Fatalf("page sign-in (TOTP on) = %d %s, want a cookie", r.Status, r.Body)
+		t.Fatalf("page sign-in (TOTP on) = %d %s, want a ticket", r.Status, r.Body)
 	}
-	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + pending.Value}}); res.StatusCode != 401 {
-		t.Errorf("forward auth with a cookie still owing its code = %d, want 401", res.StatusCode)
+	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_forward=" + pending.Value}}); res.StatusCode != 401 {
+		t.Errorf("forward auth with a ticket still owing its code = %d, want 401", res.StatusCode)
 	}
 }
 
+// namedCookie is the cookie called name that an answer sets, or nil.
+func namedCookie(r response, name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
 // TestForwardAuthIgnoresCookieWithoutPages: with ACCOUNTD_PAGES other than
-// all there is no browser sign-in, so no cookie counts.
+// all there is no browser sign-in, so no ticket counts.
 func TestForwardAuthIgnoresCookieWithoutPages(t *testing.T) {
 	e := newEnv(t, withForwardAuth(), func(o *envOptions) { o.Web.Pages = web.PagesLinks })
 	token := e.register("ada@example.com", testPassword)
-	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_session=" + token}}); res.StatusCode != 401 {
-		t.Errorf("forward auth with a cookie, pages off = %d, want 401", res.StatusCode)
+	if res := verify(t, e, "GET", "", "", http.Header{"Cookie": {"accountd_forward=" + e.Svc.ForwardAuthTicket(token)}}); res.StatusCode != 401 {
+		t.Errorf("forward auth with a ticket, pages off = %d, want 401", res.StatusCode)
 	}
 }
 

@@ -156,18 +156,18 @@ func TestNginxForwardAuth(t *testing.T) {
 		}
 	}
 
-	// A browser signed in on the account pages: its session cookie passes,
-	// and the app gets the request's other cookies without it.
+	// A browser signed in on the account pages: its forward-auth ticket
+	// passes, and the app gets the request's other cookies without it.
 	pageSignIn := e.request("POST", "/api/v2/login/", `{"email":"ada@example.com","password":"`+testPassword+`","recaptcha":"x"}`, pcPage())
-	cookie := pcCookie(t, pageSignIn)
+	cookie := namedCookie(pageSignIn, "accountd_forward")
 	if cookie == nil {
 		t.Fatalf("page sign-in = %d %s, want a session cookie", pageSignIn.Status, pageSignIn.Body)
 	}
 	for _, jar := range []struct{ sent, app string }{
-		{"theme=dark; accountd_session=" + cookie.Value + "; lang=en", "theme=dark;lang=en"},
-		{"accountd_session=" + cookie.Value + "; lang=en", "lang=en"},
-		{"theme=dark; accountd_session=" + cookie.Value, "theme=dark;"},
-		{"accountd_session=" + cookie.Value, ""},
+		{"theme=dark; accountd_forward=" + cookie.Value + "; lang=en", "theme=dark;lang=en"},
+		{"accountd_forward=" + cookie.Value + "; lang=en", "lang=en"},
+		{"theme=dark; accountd_forward=" + cookie.Value, "theme=dark;"},
+		{"accountd_forward=" + cookie.Value, ""},
 	} {
 		res, body = get("/reports?q=1", http.Header{"Cookie": {jar.sent}, "Accept": {"text/html"}})
 		seen = nil
@@ -176,7 +176,7 @@ func TestNginxForwardAuth(t *testing.T) {
 			continue
 		}
 		if seen["cookie"] != jar.app {
-			t.Errorf("the app saw Cookie %q for %q, want %q (accountd's cookie removed)", seen["cookie"], jar.sent, jar.app)
+			t.Errorf("the app saw Cookie %q for %q, want %q (accountd's ticket removed)", seen["cookie"], jar.sent, jar.app)
 		}
 	}
 

@@ -72,9 +72,9 @@ type Config struct {
 	// for any host under it) that a browser may be sent back to after
 	// signing in from forward auth.
 	ForwardAuthHosts []string
-	// CookieDomain, when set, scopes the pages' session cookie to this
-	// domain and every path (ACCOUNTD_COOKIE_DOMAIN), for forward auth of
-	// apps on sibling hosts; "" keeps it host-only, on /api/v2/.
+	// CookieDomain, when set, is the domain of the forward-auth ticket
+	// cookie (ACCOUNTD_COOKIE_DOMAIN), for apps on its hosts; "" keeps it
+	// on this host. The session cookie itself is always host-only.
 	CookieDomain string
 	// Pages is ACCOUNTD_PAGES: PagesAll ("" too), PagesLinks or PagesOff.
 	Pages string
