@@ -13,8 +13,9 @@ import (
 // repoRoot is the module's root, seen from this package's directory.
 const repoRoot = ".."
 
-// sourceFiles calls f with the path and text of every Go and Markdown file
-// of the repository (not dot directories such as .git or .ci/lint's tools).
+// sourceFiles calls f with the path and text of every Go, Markdown, SQL,
+// HTML and JavaScript file of the repository (not dot directories such as
+// .git or .ci/lint's tools).
 func sourceFiles(t *testing.T, f func(path, text string)) {
 	t.Helper()
 	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
@@ -24,7 +25,7 @@ func sourceFiles(t *testing.T, f func(path, text string)) {
 		if d.IsDir() && path != repoRoot && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
 			return filepath.SkipDir
 		}
-		if d.IsDir() || !(strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".md")) {
+		if d.IsDir() || !hasSuffix(path, ".go", ".md", ".sql", ".html", ".js") {
 			return nil
 		}
 		b, err := os.ReadFile(path)
@@ -143,4 +144,14 @@ func TestReferencesPointAtHeadings(t *testing.T) {
 			check(path, m[1], m[2])
 		}
 	})
+}
+
+// hasSuffix reports whether path ends in one of suffixes.
+func hasSuffix(path string, suffixes ...string) bool {
+	for _, s := range suffixes {
+		if strings.HasSuffix(path, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,4 +1,4 @@
--- Two-factor authentication (SPEC §4.9). No column holds a secret in usable
+-- Two-factor authentication (docs/api.md#two-factor-authentication). No column holds a secret in usable
 -- form: the TOTP secret is sealed (AES-GCM under ACCOUNTD_SECRET_KEY),
 -- recovery codes are SHA-256. An account without an active row uses the
 -- implicit email_code method.

@@ -1,5 +1,5 @@
--- Email codes as a second factor (SPEC §4.9) and the sign-in devices behind
--- ACCOUNTD_EMAIL_2FA=new_device and the "new sign-in" notice (SPEC §4.10).
+-- Email codes as a second factor (docs/api.md#two-factor-authentication) and the sign-in devices behind
+-- ACCOUNTD_EMAIL_2FA=new_device and the "new sign-in" notice (docs/api.md#sessions).
 
 -- One code per pending login token, stored only as an HMAC-SHA256 under a
 -- key derived from ACCOUNTD_SECRET_KEY, bound to the token's id. Deleted

@@ -1,4 +1,4 @@
--- Social sign-in (SPEC §4.11): an identity at an OpenID Connect provider,
+-- Social sign-in (docs/api.md#social-login): an identity at an OpenID Connect provider,
 -- keyed by (issuer, subject), never by the email (ASVS 6.8.1). An account
 -- made this way has no password: users.password_hash is '' (it matches
 -- nothing, and costs a dummy hash like a wrong password).

@@ -1,4 +1,4 @@
--- Operators (SPEC §4.12–4.14): suspension, staff, profile preferences.
+-- Operators (docs/api.md#suspension-staff-and-federated-access to docs/api.md#admin-api): suspension, staff, profile preferences.
 -- A suspended account keeps its tokens (unsuspending restores them); the
 -- state is read with the user on every authenticated request.
 ALTER TABLE users ADD COLUMN suspended_at timestamptz;

@@ -1,4 +1,4 @@
--- Change of address, activation, deleted accounts and API keys (SPEC §4.5–4.8).
+-- Change of address, activation, deleted accounts and API keys (docs/api.md#change-of-address to docs/api.md#api-keys).
 ALTER TABLE users ADD COLUMN activation_sent_at INTEGER;
 CREATE INDEX users_deleted ON users(deleted_at) WHERE deleted_at IS NOT NULL;
 

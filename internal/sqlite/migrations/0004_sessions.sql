@@ -1,4 +1,4 @@
--- Sessions (SPEC §4.10): a login token records its last use (written at
+-- Sessions (docs/api.md#sessions): a login token records its last use (written at
 -- most once a minute; NULL for tokens minted before, which then count from
 -- their creation) and the client that signed in, for the list of sessions.
 ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;
