@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
+	"github.com/accountd/accountd/internal/account"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -566,4 +567,20 @@ func TestBrowserForwardAuthSignInReturns(t *testing.T) {
 	if got := brRun(b, "query", chromedp.Evaluate[string](`location.search`)); got != "?from=app" {
 		t.Errorf("back at /account/security/%s, want ?from=app", got)
 	}
+}
+
+// TestBrowserSignInWithEmailCode: with ACCOUNTD_EMAIL_2FA=always, the
+// sign-in page asks for the code it says was emailed, offers to send a new
+// one, and signs in with the code from the mail.
+func TestBrowserSignInWithEmailCode(t *testing.T) {
+	e := newEnv(t, withEmail2FA(account.EmailTwoFactorAlways, false))
+	e.register("ada@example.com", testPassword)
+	b := brAccountOpen(t, e)
+	b.signIn("ada@example.com", testPassword)
+	b.do("the code step", chromedp.WaitVisible(chromedp.ID("code-resend")))
+	b.waitText("code-intro", "We emailed you a 6-digit code.")
+	b.axe("sign-in, emailed code")
+	code := ecNewestCode(e, "ada@example.com")
+	b.do("enter the code", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Click(chromedp.CSS("#code-form button[type=submit]")))
+	b.waitPath("/account/")
 }
