@@ -584,3 +584,41 @@ func TestBrowserSignInWithEmailCode(t *testing.T) {
 	b.do("enter the code", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Click(chromedp.CSS("#code-form button[type=submit]")))
 	b.waitPath("/account/")
 }
+
+// TestBrowserConfirmEmailChangeWithCode: on an account whose sign-ins owe a
+// second factor (here an emailed code, ACCOUNTD_EMAIL_2FA=always), the
+// change-of-address confirm page asks for the code after the password, then
+// shows the new address and moves the account.
+func TestBrowserConfirmEmailChangeWithCode(t *testing.T) {
+	e := newEnv(t, withEmail2FA(account.EmailTwoFactorAlways, false))
+	token := e.register("ada@example.com", testPassword)
+	if r := e.do("POST", "/api/v2/changeemail/", obj{"password": testPassword, "new_email": "ada@new.example.com"}, token); r.Status != 204 {
+		t.Fatalf("change email = %d %s", r.Status, r.Body)
+	}
+	e.deliver()
+	var confirm string
+	for _, m := range e.allMail() {
+		if m.To == "ada@new.example.com" && confirm == "" {
+			confirm = changeEmailLink.FindString(m.Text)
+		}
+	}
+	if confirm == "" {
+		t.Fatal("no confirmation link went to the new address")
+	}
+	b := brAccountOpen(t, e)
+	b.do("sign in on the confirm page", chromedp.Navigate(brLocal(t, e, confirm)), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"), chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("#changeemail-form button")), chromedp.WaitVisible(chromedp.ID("code")))
+	b.waitText("code-intro", "We emailed you a 6-digit code.")
+	b.axe("confirm page, code step")
+	b.do("a wrong code", chromedp.SendKeys(chromedp.ID("code"), ecWrong(ecNewestCode(e, "ada@example.com"))),
+		chromedp.Click(chromedp.CSS("#changeemail-code-form button")))
+	b.waitText("code-error", "Invalid code.")
+	b.do("the right code", chromedp.SetValue(chromedp.ID("code"), ecNewestCode(e, "ada@example.com")),
+		chromedp.Click(chromedp.CSS("#changeemail-code-form button")), chromedp.WaitVisible(chromedp.ID("review-confirm")))
+	b.waitText("review-new-email", "ada@new.example.com")
+	b.do("move the account", chromedp.Click(chromedp.ID("review-confirm")), chromedp.WaitVisible(chromedp.ID("form-success")))
+	if r := e.do("POST", "/api/v2/login/", obj{"email": "ada@new.example.com", "password": testPassword, "recaptcha": "x"}, ""); r.Status != 200 {
+		t.Errorf("sign-in with the new address = %d %s, want 200", r.Status, r.Body)
+	}
+}

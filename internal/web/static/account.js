@@ -61,14 +61,79 @@ function confirmEmailChange(form, code) {
     email: form.email.value, password: form.password.value, recaptcha: captchaResponse(form)
   }).then(function (login) {
     if (login.status !== 200) return { ok: false, status: login.status, data: login.data };
-    var token = login.data.token;
-    return authedPost("/api/v2/changeemail/check/", token, { confirmation_code: code }).then(function (res) {
-      return res.json().then(function (data) {
-        if (res.status === 200) return reviewEmailChange(form, data, token, code);
-        authedPost("/api/v2/logout/", token, {});
-        return codeRefused(data);
-      });
+    return checkEmailChange(form, login.data.token, code);
+  });
+}
+
+// checkEmailChange asks which address the code moves the account to, after
+// the second factor when the sign-in owes one (an authenticator app, or an
+// emailed code under ACCOUNTD_EMAIL_2FA).
+function checkEmailChange(form, token, code) {
+  return authedPost("/api/v2/changeemail/check/", token, { confirmation_code: code }).then(function (res) {
+    return res.json().then(function (data) {
+      if (res.status === 200) return reviewEmailChange(form, data, token, code);
+      if (res.status === 403 && data && data.code === "2fa_needed") {
+        return secondFactor(form, token).then(function (failed) {
+          return failed || checkEmailChange(form, token, code);
+        });
+      }
+      authedPost("/api/v2/logout/", token, {});
+      return codeRefused(data);
     });
+  });
+}
+
+// secondFactor shows the code step in place of the sign-in form and settles
+// with nothing once a code is accepted, or with the page's error when the
+// sign-in ends (too many wrong codes).
+function secondFactor(form, token) {
+  var codeForm = document.getElementById("changeemail-code-form");
+  form.hidden = true;
+  codeForm.hidden = false;
+  authedGet("/api/v2/twofactorauth/method/current/", token).then(function (res) {
+    if (res.status === 200 && res.data && res.data.type === "email_code") {
+      document.getElementById("code-intro").textContent = "We emailed you a 6-digit code. Enter it to go on.";
+    }
+  });
+  document.getElementById("code").focus();
+  return new Promise(function (resolve) {
+    codeForm.onsubmit = function (ev) {
+      ev.preventDefault();
+      clearErrors(codeForm);
+      var button = codeForm.querySelector("button");
+      button.disabled = true;
+      authedPost("/api/v2/twofactorauth/codeauth/", token, {
+        code: codeForm.code.value.trim(), recaptcha: captchaResponse(codeForm)
+      }).then(function (res) {
+        button.disabled = false;
+        resetCaptcha();
+        if (res.status === 204) {
+          codeForm.hidden = true;
+          form.hidden = false;
+          return resolve(null);
+        }
+        return res.json().then(function (data) {
+          if (res.status === 401) {
+            codeForm.hidden = true;
+            form.hidden = false;
+            return resolve({ ok: false, status: 0, data: { detail: "Too many wrong codes: sign in again." } });
+          }
+          show("code-form-error", res.status === 400 ? showFieldErrors(codeForm, data) : genericError({ status: res.status, data: data }));
+        });
+      }, function () {
+        button.disabled = false;
+        show("code-form-error", "The server could not be reached. Check your connection and try again.");
+      });
+    };
+  });
+}
+
+function authedGet(path, token) {
+  return fetch(path, {
+    headers: { "Accept": "application/json", "Authorization": "Token " + token },
+    credentials: "omit", referrerPolicy: "no-referrer"
+  }).then(function (res) {
+    return res.json().then(function (data) { return { status: res.status, data: data }; }, function () { return { status: res.status }; });
   });
 }
 
