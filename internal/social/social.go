@@ -84,6 +84,19 @@ func (p *Provider) discover(ctx context.Context) (oauth2.Endpoint, *oidc.IDToken
 	return p.endpoint, p.verifier, nil
 }
 
+// AuthorizationURL is the provider's authorization endpoint with an
+// authorization-code request for openid, email and profile, the state and
+// nonce, and the S256 challenge of the PKCE verifier (account.SocialAuthorizer).
+func (p *Provider) AuthorizationURL(ctx context.Context, a account.Authorization) (string, error) {
+	endpoint, _, err := p.discover(ctx)
+	if err != nil {
+		return "", err
+	}
+	cfg := oauth2.Config{ClientID: p.cfg.ClientID, Endpoint: endpoint, RedirectURL: a.RedirectURI,
+		Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
+	return cfg.AuthCodeURL(a.State, oidc.Nonce(a.Nonce), oauth2.S256ChallengeOption(a.CodeVerifier)), nil
+}
+
 // clientContext makes go-oidc and oauth2 use the provider's HTTP client.
 func (p *Provider) clientContext(ctx context.Context) context.Context {
 	return oidc.ClientContext(ctx, p.cfg.HTTPClient)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -96,6 +97,9 @@ type envOptions struct {
 	Hasher func(account.Hasher) account.Hasher
 	Store  account.Store // nil: a fresh one (openTestStore)
 	Sender mail.Sender   // nil: the development inbox in Store
+	// Listener, when set, is where the server listens, for a test that
+	// needs its URL before the server starts (a redirect URI).
+	Listener net.Listener
 }
 
 // newEnv starts a server. Argon2 runs with small parameters to keep the tests
@@ -153,7 +157,12 @@ func newEnv(t *testing.T, opts ...func(*envOptions)) *env {
 	}
 	h := web.New(e.Svc, o.Captcha, log, web.NewMetrics(prometheus.NewRegistry()), o.Web)
 	// Every answer a test gets is checked against docs/openapi.yaml.
-	srv := httptest.NewServer(openapitest.Handler(t, h))
+	srv := httptest.NewUnstartedServer(openapitest.Handler(t, h))
+	if o.Listener != nil {
+		srv.Listener.Close()
+		srv.Listener = o.Listener
+	}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	e.URL = srv.URL
 	return e

@@ -26,6 +26,7 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	}
 	if s.pagesMode() == PagesAll {
 		s.accountPages(mux)
+		s.socialRoutes(mux)
 	}
 	s.handle(mux, "/resetpassword/", methods{"GET": s.page("reset_ask.html", nil)})
 	s.handle(mux, "/resetpassword/done/", methods{"GET": s.page("reset_done.html", nil)})
@@ -78,6 +79,7 @@ type pageData struct {
 	MinLength int
 	Captcha   PageCaptcha
 	AppURL    string // the done page's "Go to the app" link, when set
+	Google    bool   // the sign-in and sign-up pages offer "Sign in with Google"
 }
 
 // tokenPage takes the token of the path when it has the form of one; the
@@ -101,7 +103,8 @@ func isLowerHex(s string) bool {
 // page serves one dashboard page.
 func (s *Server) page(name string, fill func(*http.Request, *pageData)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := &pageData{MinLength: s.cfg.MinPasswordLength, Captcha: s.cfg.PageCaptcha, AppURL: s.cfg.AppURL}
+		d := &pageData{MinLength: s.cfg.MinPasswordLength, Captcha: s.cfg.PageCaptcha, AppURL: s.cfg.AppURL,
+			Google: s.socialOnPages()}
 		if fill != nil {
 			fill(r, d)
 		}

@@ -80,8 +80,43 @@ function when(iso) {
 
 // ---- sign-up, sign-in, sign-out ----
 
+// socialErrors are the words for the reasons a Google sign-in came back
+// refused (?social_error=, set by the server's callback).
+var socialErrors = {
+  tos: "Accept the terms of service first, then sign up with Google.",
+  state: "That Google sign-in expired or was not started here. Try again.",
+  denied: "The Google sign-in was cancelled.",
+  invalid: "Google did not confirm the sign-in. Try again.",
+  email_unverified: "Your Google account's email address is not verified.",
+  authorization: "No account here is linked to that Google account. Sign up first, or sign in with your password.",
+  unique: "An account with that email address already exists. Sign in with your password.",
+  social_unavailable: "Google cannot be reached right now. Try again later.",
+  throttled: "Too many attempts. Try again in a moment."
+};
+
+// showSocialError says why a Google sign-in came back refused, if it did.
+function showSocialError() {
+  var reason = new URLSearchParams(location.search).get("social_error");
+  if (reason) show("form-error", socialErrors[reason] || "The Google sign-in did not work. Try again.");
+}
+
 function setupRegister(form) {
   loadCaptcha(form);
+  showSocialError();
+  var google = document.getElementById("google-register");
+  if (google) {
+    // The terms must be accepted on this page before the account is made.
+    google.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      clearErrors(form);
+      if (!form.tos_accepted.checked) {
+        show("tos_accepted-error", "You must accept the terms of service.");
+        form.tos_accepted.focus();
+        return;
+      }
+      location.assign("/login/google/?intent=register&tos=1" + (form.marketing_email_accepted.checked ? "&marketing=1" : ""));
+    });
+  }
   submitting(form, "form-error", function () {
     return api("POST", "/api/v2/register/", {
       email: form.email.value, password: form.password.value,
@@ -114,6 +149,7 @@ function showCodeStep(loginForm, codeForm) {
 function setupLogin(form) {
   var codeForm = document.getElementById("code-form");
   loadCaptcha(form);
+  showSocialError();
   // A browser that is signed in goes on; one that still owes its second
   // factor goes to that step.
   api("GET", "/api/v2/profile/").then(function (res) {
