@@ -177,3 +177,33 @@ func TestFederatedRefusedToOthers(t *testing.T) {
 	staff2 := e.login("staff@example.com", testPassword)
 	sfWantDetail(t, "after revoke-staff", e.asUser("GET", "/api/v2/profile/", nil, staff2, id), 403, "permission_denied", "")
 }
+
+// A suspended staff member's credentials still reach logout and their own
+// suspension, but never another account's: the header takes the exemption
+// away, on the suspension route too, with a login token or an API key.
+func TestFederatedRefusedToSuspendedStaff(t *testing.T) {
+	e := newEnv(t, withFederation(account.FederationRead))
+	staff, staffKey, _, id, _ := fedSetup(t, e)
+	ctx := context.Background()
+	// Ada suspended as well, so that her suspension is there to be read.
+	if _, err := e.Svc.Suspend(ctx, id, "abuse_report", testOperator); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Suspend(ctx, e.userID("staff@example.com"), "abuse_report", testOperator); err != nil {
+		t.Fatal(err)
+	}
+	for _, cred := range []string{staff, staffKey} {
+		wantSuspended(t, "suspended staff GET suspension as ada", e.asUser("GET", "/api/v2/verification/suspension/", nil, cred, id))
+		wantSuspended(t, "suspended staff GET profile as ada", e.asUser("GET", "/api/v2/profile/", nil, cred, id))
+		sfWantStatus(t, "suspended staff reads their own suspension", e.do("GET", "/api/v2/verification/suspension/", nil, cred), 200)
+	}
+	ev, err := e.Svc.Events(ctx, "ada@example.com", account.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range ev {
+		if x.Type == "federated_access" {
+			t.Errorf("ada's events hold a federated access by a suspended staff member: %q", x.Detail)
+		}
+	}
+}
