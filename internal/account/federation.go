@@ -54,7 +54,9 @@ func (s *Service) Federate(ctx context.Context, actor User, target string, need 
 	if actor.Suspended() {
 		return User{}, ErrAccountSuspended
 	}
-	detail := fmt.Sprintf("staff account %d (%s), %s", actor.ID, actor.Email, what)
+	// The actor's id only: the target's event outlives the actor's
+	// account, and a purge must leave no address of it behind.
+	detail := fmt.Sprintf("staff account %d, %s", actor.ID, what)
 	id, err := strconv.ParseInt(strings.TrimSpace(target), 10, 64)
 	if !actor.Staff || need == FederationOff || need > s.cfg.FederatedAccess {
 		// The header is the client's: quoted and cut, so it cannot forge
