@@ -49,7 +49,14 @@ var ErrPermissionDenied = &Error{Kind: KindForbidden, Code: "permission_denied",
 // Every request, refused or not, leaves an audit event naming both
 // accounts.
 func (s *Service) Federate(ctx context.Context, actor User, target string, need Federation, what string, c Client) (User, error) {
-	detail := fmt.Sprintf("staff account %d (%s), %s", actor.ID, actor.Email, what)
+	// A suspended account acts as nobody, not even on the routes where its
+	// own credentials stay usable (logout, its own suspension).
+	if actor.Suspended() {
+		return User{}, ErrAccountSuspended
+	}
+	// The actor's id only: the target's event outlives the actor's
+	// account, and a purge must leave no address of it behind.
+	detail := fmt.Sprintf("staff account %d, %s", actor.ID, what)
 	id, err := strconv.ParseInt(strings.TrimSpace(target), 10, 64)
 	if !actor.Staff || need == FederationOff || need > s.cfg.FederatedAccess {
 		// The header is the client's: quoted and cut, so it cannot forge

@@ -117,7 +117,8 @@ func (s *Service) ChangeTwoFactorMethod(ctx context.Context, t Token, u User, ty
 }
 
 // useEmailMethod makes the implicit email method active: from TOTP, a
-// downgrade, recorded as such.
+// downgrade, recorded as such. The recovery codes stand in for the TOTP
+// device only, so they go with it, in the same transaction.
 func (s *Service) useEmailMethod(ctx context.Context, u User, c Client) (MethodResult, error) {
 	now := s.clock()
 	err := s.store.InTx(ctx, func(tx Store) error {
@@ -129,6 +130,9 @@ func (s *Service) useEmailMethod(ctx context.Context, u User, c Client) (MethodR
 			return err
 		}
 		if err := tx.SetActiveTwoFactorMethod(ctx, u.ID, 0, 0, now); err != nil {
+			return err
+		}
+		if err := tx.ReplaceRecoveryCodes(ctx, u.ID, nil, now); err != nil {
 			return err
 		}
 		if err := s.queueTwoFactorNotice(ctx, tx, u, noticeTOTPOff, c, nil); err != nil {
@@ -297,18 +301,22 @@ func (s *Service) codeWait(ctx context.Context, tx Store, userID int64, now time
 	return nil
 }
 
-// checkCode checks a well-formed code: a recovery code is spent, a TOTP
+// checkCode checks a well-formed code: a recovery code (only while
+// device_totp is active: it stands in for a TOTP code) is spent, a TOTP
 // code advances the method's last step, an email code (on the email_code
 // method) is the one emailed for token t and is spent; false when any
 // lost.
 func (s *Service) checkCode(ctx context.Context, tx Store, t Token, u User, code twofactor.Code, now time.Time) (bool, string, error) {
-	if code.Recovery {
-		ok, err := tx.UseRecoveryCode(ctx, u.ID, twofactor.RecoveryCodeHash(code.Value), now)
-		return ok, howRecovery, err
-	}
 	m, err := activeMethod(ctx, tx, u)
 	if err != nil {
 		return false, "code", err
+	}
+	if code.Recovery {
+		if m.Type != MethodDeviceTOTP {
+			return false, howRecovery, nil
+		}
+		ok, err := tx.UseRecoveryCode(ctx, u.ID, twofactor.RecoveryCodeHash(code.Value), now)
+		return ok, howRecovery, err
 	}
 	if m.Type != MethodDeviceTOTP {
 		return s.checkEmailCode(ctx, tx, t, code.Value, now)

@@ -219,7 +219,11 @@ func (a *adminServer) writeDetail(w http.ResponseWriter, r *http.Request, id int
 }
 
 func (a *adminServer) searchUsers(w http.ResponseWriter, r *http.Request, _ account.Operator) error {
-	prefix := strings.TrimSpace(r.URL.Query().Get("email"))
+	prefix, bad := queryText(r.URL.Query(), "email")
+	if bad != nil {
+		return account.InvalidFields([]account.FieldError{*bad})
+	}
+	prefix = strings.TrimSpace(prefix)
 	return a.writePage(w, r, func(offset, limit int) ([]map[string]any, int, error) {
 		users, n, err := a.svc.SearchUsers(r.Context(), prefix, offset, limit)
 		out := make([]map[string]any, 0, len(users))
@@ -382,7 +386,11 @@ func (a *adminServer) eventFilter(r *http.Request) (account.EventFilter, error) 
 		}
 		f.Since = t
 	}
-	f.Type = q.Get("type")
+	typ, bad := queryText(q, "type")
+	if bad != nil {
+		fields = append(fields, *bad)
+	}
+	f.Type = typ
 	if len(fields) > 0 {
 		return f, account.InvalidFields(fields)
 	}

@@ -268,3 +268,27 @@ func TestAdminAPIActions(t *testing.T) {
 		t.Errorf("only %d answers were checked for secrets", len(a.bodies))
 	}
 }
+
+// TestAdminFiltersRefuseUnstorableText: a NUL byte or invalid UTF-8 in
+// ?email= or ?type= is 400 on the parameter, before the store (PostgreSQL
+// cannot compare it and answered 503), and a clean filter still works.
+func TestAdminFiltersRefuseUnstorableText(t *testing.T) {
+	e := newEnv(t)
+	e.register("ada@example.com", testPassword)
+	a := newAdminAPI(e, adminToken)
+	for _, c := range []struct{ path, field string }{
+		{"/admin/v1/users/?email=ada%00", "email"},
+		{"/admin/v1/users/?email=%ff", "email"},
+		{"/admin/v1/users/?email=%00%ff", "email"},
+		{"/admin/v1/events/?type=registered%00", "type"},
+		{"/admin/v1/events/?type=%c3%28", "type"},
+	} {
+		sfWantField(t, c.path, a.call("GET", c.path, ""), c.field, "invalid")
+	}
+	if r := a.call("GET", "/admin/v1/users/?email=ada", ""); r.Status != 200 || r.JSON(t)["count"] != float64(1) {
+		t.Errorf("users ?email=ada = %d %s, want ada", r.Status, r.Body)
+	}
+	if r := a.call("GET", "/admin/v1/events/?type=registered", ""); r.Status != 200 || r.JSON(t)["count"] != float64(1) {
+		t.Errorf("events ?type=registered = %d %s, want ada's registration", r.Status, r.Body)
+	}
+}

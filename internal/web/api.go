@@ -85,8 +85,9 @@ func (s *Server) guard(rt route, h handlerFunc) http.Handler {
 		c, err := s.admit(r, &rt)
 		if err == nil {
 			err = h(w, r, c)
-		} else if c.byCookie && errors.Is(err, account.ErrInvalidToken) {
-			// The cookie's token is dead (expired, revoked): drop it.
+		} else if c.byCookie && (errors.Is(err, account.ErrInvalidToken) || errors.Is(err, account.ErrAccountDeleted)) {
+			// The cookie's token is dead (expired, revoked, its account
+			// deleted): drop it.
 			s.clearSessionCookie(w)
 		}
 		if err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,8 +27,8 @@ func apiKeyJSON(t account.Token, key, tz string) map[string]any {
 const lastPage = -1
 
 // pageParams reads ?page= and ?page_size= as DRF's PageNumberPagination: a
-// page that is not a positive number or "last", or past the end, is 404
-// "Invalid page."; a page_size that is not a positive number is the default,
+// page that is not a positive number or "last", past the end, or too large
+// for its offset to fit an int, is 404 "Invalid page."; a page_size that is not a positive number is the default,
 // and is capped.
 func pageParams(q url.Values) (page, size int, err error) {
 	page, size = 1, defaultPageSize
@@ -42,6 +43,11 @@ func pageParams(q url.Values) (page, size int, err error) {
 	}
 	if n, err := strconv.Atoi(q.Get("page_size")); err == nil && n > 0 {
 		size = min(n, maxPageSize)
+	}
+	// No such page can hold anything, and page*size would overflow: the
+	// offset would wrap to page 1's, or the next link go negative.
+	if page > math.MaxInt/size {
+		return 0, 0, errInvalidPage
 	}
 	return page, size, nil
 }

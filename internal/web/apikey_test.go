@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -267,6 +268,29 @@ func TestSurfaceAPIKeyPagination(t *testing.T) {
 	}
 	if n := len(e.do("GET", "/api/v2/apikey/?page_size=1000", nil, ada).JSON(t)["results"].([]any)); n != 30 {
 		t.Errorf("page_size=1000 gave %d results, want all 30 (capped at 100)", n)
+	}
+}
+
+// TestHugePageIsInvalid: a page number whose offset does not fit an int
+// is 404 "Invalid page." on every paginated list, never page 1 under a
+// bogus number or a negative next link.
+func TestHugePageIsInvalid(t *testing.T) {
+	e := newEnv(t)
+	ada := e.register("ada@example.com", testPassword)
+	sfCreateKey(t, e, ada, "script")
+	huge := []string{
+		"?page=461168601842738792",                // ×25 overflows
+		"?page=9223372036854775807&page_size=100", // the largest int
+		fmt.Sprintf("?page=%d", math.MaxInt/25+1), // the default size: just past the limit
+	}
+	for _, q := range huge {
+		for _, p := range []string{"/api/v2/apikey/", "/api/v2/sessions/"} {
+			sfWantDetail(t, "GET "+p+q, e.do("GET", p+q, nil, ada), 404, "not_found", "Invalid page.")
+		}
+		a := newAdminAPI(e, adminToken)
+		for _, p := range []string{"/admin/v1/users/", "/admin/v1/events/"} {
+			sfWantDetail(t, "GET "+p+q, a.call("GET", p+q, ""), 404, "not_found", "Invalid page.")
+		}
 	}
 }
 

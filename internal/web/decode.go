@@ -109,14 +109,11 @@ func (b *body) str(name string, required bool) string {
 		}
 		return ""
 	case string:
+		if msg := unstorableText(t); msg != "" {
+			b.fail(name, "invalid", msg)
+			return ""
+		}
 		switch {
-		case !utf8.ValidString(t):
-			b.fail(name, "invalid", "Not a valid string.")
-			return ""
-		case strings.ContainsRune(t, 0):
-			// PostgreSQL cannot store NUL; DRF refuses it with these words.
-			b.fail(name, "invalid", "Null characters are not allowed.")
-			return ""
 		case required && strings.TrimSpace(t) == "":
 			b.fail(name, "blank", "This field may not be blank.")
 		}
@@ -190,4 +187,28 @@ func (b *body) merge(err error) error {
 		return err
 	}
 	return account.InvalidFields(append(b.errs, ae.Fields...))
+}
+
+// unstorableText says why s cannot reach the store, "" when it can:
+// invalid UTF-8, or NUL, which PostgreSQL can neither store nor compare
+// (DRF refuses NUL with these words).
+func unstorableText(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "Not a valid string."
+	case strings.ContainsRune(s, 0):
+		return "Null characters are not allowed."
+	}
+	return ""
+}
+
+// queryText reads the free-text query parameter name, refusing on the
+// parameter what unstorableText refuses: a filter value goes to the store
+// as it is.
+func queryText(q url.Values, name string) (string, *account.FieldError) {
+	v := q.Get(name)
+	if msg := unstorableText(v); msg != "" {
+		return "", &account.FieldError{Field: name, Code: "invalid", Message: msg}
+	}
+	return v, nil
 }

@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/accountd/accountd/internal/account"
 	"github.com/accountd/accountd/internal/mail"
+	"github.com/accountd/accountd/internal/twofactor"
 )
 
 // Email codes as a second factor (ACCOUNTD_EMAIL_2FA, docs/api.md#two-factor-authentication) and the
@@ -384,6 +387,44 @@ func TestEmailCodeAfterLeavingTOTP(t *testing.T) {
 	if r := tfCodeAuth(e, other, ecNewestCode(e, "ada@example.com")); r.Status != 204 {
 		t.Errorf("the emailed code = %d %s, want 204", r.Status, r.Body)
 	}
+}
+
+// TestRecoveryCodesEndWithTOTP: going back to email_code voids the TOTP
+// enrolment's recovery codes, so an old one does not pass the emailed-code
+// challenge; the emailed code does.
+func TestRecoveryCodesEndWithTOTP(t *testing.T) {
+	e := newEnv(t, withEmail2FA(account.EmailTwoFactorAlways, false))
+	ada := ecRegister(e, "ada@example.com", "curl/8")
+	totp := enrolTOTP(e, ada)
+	if r := e.do("POST", "/api/v2/twofactorauth/method/", obj{"type": "email_code"}, ada); r.Status != 200 {
+		t.Fatalf("back to email_code = %d %s", r.Status, r.Body)
+	}
+	r := newAdminAPI(e, adminToken).call("GET", fmt.Sprintf("/admin/v1/users/%d/", e.userID("ada@example.com")), "")
+	if left := r.JSON(t)["recovery_codes_left"]; r.Status != 200 || left != float64(0) {
+		t.Errorf("recovery_codes_left after leaving TOTP = %v (%d %s), want 0", left, r.Status, r.Body)
+	}
+	tok := ecLogin(e, "ada@example.com", "curl/8")
+	tfWantPending(t, e, "an email-code sign-in", tok)
+	wantStatus(t, "an old recovery code on email_code", tfCodeAuth(e, tok, totp.recovery[0]), 400, "")
+	tfWantPending(t, e, "after the old recovery code", tok)
+	if r := tfCodeAuth(e, tok, ecNewestCode(e, "ada@example.com")); r.Status != 204 {
+		t.Errorf("the emailed code = %d %s, want 204", r.Status, r.Body)
+	}
+}
+
+// TestRecoveryCodeOnlyWithTOTP: recovery codes stand in for a TOTP code
+// only; codes left on an email_code account (as a database from before
+// they were voided with TOTP holds) pass no challenge.
+func TestRecoveryCodeOnlyWithTOTP(t *testing.T) {
+	e := newEnv(t, withEmail2FA(account.EmailTwoFactorAlways, false))
+	ecRegister(e, "ada@example.com", "curl/8")
+	shown, hashes := twofactor.NewRecoveryCodes()
+	if err := e.Store.ReplaceRecoveryCodes(context.Background(), e.userID("ada@example.com"), hashes, e.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tok := ecLogin(e, "ada@example.com", "curl/8")
+	wantStatus(t, "a recovery code on email_code", tfCodeAuth(e, tok, shown[0]), 400, "")
+	tfWantPending(t, e, "after the recovery code", tok)
 }
 
 func TestSignInNotice(t *testing.T) {

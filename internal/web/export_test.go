@@ -1,6 +1,9 @@
 package web
 
-import "sort"
+import (
+	"net/url"
+	"sort"
+)
 
 // RouteGuards is what one route of the table declares, for the test that
 // walks the table (routes_test.go).
@@ -34,3 +37,14 @@ func APIRoutes() []RouteGuards {
 // ParseDateTime is the date-time parser of the preferences, for its fuzz
 // target.
 var ParseDateTime = parseDateTime
+
+// QueryText is queryText, for its fuzz test: the value, or the field
+// error's message.
+func QueryText(rawQuery, name string) (value, refusal string) {
+	q, _ := url.ParseQuery(rawQuery)
+	v, bad := queryText(q, name)
+	if bad != nil {
+		return "", bad.Message
+	}
+	return v, ""
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -86,13 +87,14 @@ func TestFederatedRead(t *testing.T) {
 	}
 	found := false
 	for _, x := range ev {
-		if x.Type == "federated_access" && x.UserID == id && strings.Contains(x.Detail, "staff@example.com") &&
+		if x.Type == "federated_access" && x.UserID == id &&
+			strings.Contains(x.Detail, fmt.Sprintf("staff account %d,", e.userID("staff@example.com"))) &&
 			strings.Contains(x.Detail, "GET /api/v2/profile/") {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("ada's events = %+v, want federated_access naming the staff account and the route", ev)
+		t.Errorf("ada's events = %+v, want federated_access naming the staff account's id and the route", ev)
 	}
 }
 
@@ -176,4 +178,58 @@ func TestFederatedRefusedToOthers(t *testing.T) {
 	}
 	staff2 := e.login("staff@example.com", testPassword)
 	sfWantDetail(t, "after revoke-staff", e.asUser("GET", "/api/v2/profile/", nil, staff2, id), 403, "permission_denied", "")
+}
+
+// A suspended staff member's credentials still reach logout and their own
+// suspension, but never another account's: the header takes the exemption
+// away, on the suspension route too, with a login token or an API key.
+func TestFederatedRefusedToSuspendedStaff(t *testing.T) {
+	e := newEnv(t, withFederation(account.FederationRead))
+	staff, staffKey, _, id, _ := fedSetup(t, e)
+	ctx := context.Background()
+	// Ada suspended as well, so that her suspension is there to be read.
+	if _, err := e.Svc.Suspend(ctx, id, "abuse_report", testOperator); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Suspend(ctx, e.userID("staff@example.com"), "abuse_report", testOperator); err != nil {
+		t.Fatal(err)
+	}
+	for _, cred := range []string{staff, staffKey} {
+		wantSuspended(t, "suspended staff GET suspension as ada", e.asUser("GET", "/api/v2/verification/suspension/", nil, cred, id))
+		wantSuspended(t, "suspended staff GET profile as ada", e.asUser("GET", "/api/v2/profile/", nil, cred, id))
+		sfWantStatus(t, "suspended staff reads their own suspension", e.do("GET", "/api/v2/verification/suspension/", nil, cred), 200)
+	}
+	ev, err := e.Svc.Events(ctx, "ada@example.com", account.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range ev {
+		if x.Type == "federated_access" {
+			t.Errorf("ada's events hold a federated access by a suspended staff member: %q", x.Detail)
+		}
+	}
+}
+
+// The target's audit trail names the staff member by id only: once the
+// staff account is purged, no address of it survives in other accounts'
+// events (the admin API's event list searched for it).
+func TestFederatedAuditOutlivesNoPurgedStaffAddress(t *testing.T) {
+	e := newEnv(t, withFederation(account.FederationRead))
+	staff, _, _, id, _ := fedSetup(t, e)
+	sfWantStatus(t, "federated read", e.asUser("GET", "/api/v2/profile/", nil, staff, id), 200)
+	ctx := context.Background()
+	if err := e.Svc.DeleteUser(ctx, e.userID("staff@example.com"), testOperator); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(31 * 24 * time.Hour)
+	if n, err := e.Svc.Purge(ctx, 30*24*time.Hour); err != nil || n != 1 {
+		t.Fatalf("purge = %d, %v", n, err)
+	}
+	r := newAdminAPI(e, adminToken).call("GET", "/admin/v1/events/?type=federated_access", "")
+	if r.Status != 200 || !strings.Contains(string(r.Body), "GET /api/v2/profile/") {
+		t.Fatalf("federated_access events = %d %s, want ada's event", r.Status, r.Body)
+	}
+	if strings.Contains(string(r.Body), "staff@example.com") {
+		t.Errorf("the purged staff account's address survives in ada's audit events: %s", r.Body)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -230,6 +231,28 @@ func FuzzPreferenceDateTime(f *testing.F) {
 		again, ok := web.ParseDateTime(out)
 		if !ok || !again.Equal(got) {
 			t.Errorf("ParseDateTime(%q) = %s, which reads back as %v, %v", s, out, again, ok)
+		}
+	})
+}
+
+// FuzzQueryText: an admin filter value the handler lets through to the
+// store is valid UTF-8 without NUL (what PostgreSQL can compare); anything
+// else is refused on the parameter, never passed on.
+func FuzzQueryText(f *testing.F) {
+	for _, s := range []string{"email=ada", "email=ada%00", "email=%ff", "email=%00%ff", "type=%c3%28",
+		"email=%e2%80%ae", "email=", "email=a&email=%00", "email=%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, refusal := web.QueryText(raw, "email")
+		if refusal != "" {
+			if v != "" {
+				t.Errorf("QueryText(%q) refused (%s) but passed %q on", raw, refusal, v)
+			}
+			return
+		}
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			t.Errorf("QueryText(%q) passed %q to the store", raw, v)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -257,5 +258,60 @@ func TestAccountPagesHeaders(t *testing.T) {
 		if strings.Contains(csp, "unsafe-inline") || strings.Contains(string(r.Body), "<script>") {
 			t.Errorf("GET %s: inline script allowed or present", p)
 		}
+	}
+}
+
+// TestPageSocialSignInSetsCookieNotToken: register/social and login/social
+// from the pages answer as login does, the cookie and no token for page
+// script; deleteaccount/social with the cookie clears it, and any other
+// cookie of the deleted account is cleared on its next request.
+func TestPageSocialSignInSetsCookieNotToken(t *testing.T) {
+	p := newOIDCProvider(t)
+	e := newEnv(t, withSocial(p))
+	ada := googleUser{Sub: "1001", Email: "ada@gmail.com", Given: "Ada", Family: "Lovelace"}
+	post := func(path string, body obj, h http.Header) response {
+		t.Helper()
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.request("POST", path, string(b), h)
+	}
+	pageCookie := func(what string, r response, want map[string]any) string {
+		t.Helper()
+		c := pcCookie(t, r)
+		body := r.JSON(t)
+		if r.Status != 200 || c == nil || c.Value == "" || len(body) != len(want) {
+			t.Fatalf("%s from the pages = %d %s (Set-Cookie %q), want 200 with a cookie and %v", what, r.Status, r.Body,
+				r.Header.Values("Set-Cookie"), want)
+		}
+		for k, v := range want {
+			if body[k] != v {
+				t.Errorf("%s from the pages: %s = %v, want %v (body %s)", what, k, body[k], v, r.Body)
+			}
+		}
+		return c.Value
+	}
+
+	registered := pageCookie("register/social", post("/api/v2/register/social/", registerBody(p.code(ada)), pcPage()),
+		map[string]any{"session": "cookie", "logged_in_existing_user": false})
+	again := pageCookie("register/social again", post("/api/v2/register/social/", registerBody(p.code(ada)), pcPage()),
+		map[string]any{"session": "cookie", "logged_in_existing_user": true})
+	login := pageCookie("login/social", post("/api/v2/login/social/", socialBody(p.code(ada)), pcPage()),
+		map[string]any{"session": "cookie"})
+	for _, tok := range []string{registered, again, login} {
+		if r := e.request("GET", "/api/v2/profile/", "", pcWith(pcPage(), tok)); r.Status != 200 || r.JSON(t)["email"] != "ada@gmail.com" {
+			t.Errorf("profile with a social sign-in's cookie = %d %s, want ada's", r.Status, r.Body)
+		}
+	}
+
+	r := post("/api/v2/deleteaccount/social/", socialBody(p.code(ada)), pcWith(pcPage(), login))
+	if c := pcCookie(t, r); r.Status != 204 || c == nil || c.MaxAge >= 0 || c.Value != "" {
+		t.Fatalf("deleteaccount/social with the cookie = %d %s, cookie %+v; want 204 and the cookie cleared", r.Status, r.Body, c)
+	}
+	r = e.request("GET", "/api/v2/profile/", "", pcWith(pcPage(), registered))
+	if c := pcCookie(t, r); r.Status != 403 || r.Code(t, "") != "account_deleted" || c == nil || c.MaxAge >= 0 {
+		t.Errorf("another cookie of the deleted account = %d %s, cookie %+v; want 403 account_deleted and the cookie cleared",
+			r.Status, r.Body, c)
 	}
 }

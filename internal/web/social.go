@@ -29,7 +29,7 @@ func (s *Server) registerSocial(w http.ResponseWriter, r *http.Request, c caller
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": token, "logged_in_existing_user": existing})
+	s.writeSignIn(w, r, token, map[string]any{"logged_in_existing_user": existing})
 	return nil
 }
 
@@ -42,7 +42,7 @@ func (s *Server) loginSocial(w http.ResponseWriter, r *http.Request, c caller) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": token})
+	s.writeSignIn(w, r, token, nil)
 	return nil
 }
 
@@ -53,6 +53,9 @@ func (s *Server) deleteAccountSocial(w http.ResponseWriter, r *http.Request, c c
 	}
 	if err := s.svc.DeleteAccountSocial(r.Context(), c.token, c.user, in, s.clientOf(r)); err != nil {
 		return err
+	}
+	if c.byCookie {
+		s.clearSessionCookie(w) // its token only answers account_deleted now
 	}
 	return noContent(w)
 }

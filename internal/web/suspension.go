@@ -32,8 +32,12 @@ func (s *Server) suspension(w http.ResponseWriter, r *http.Request, c caller) er
 // A pending token that got this far is on a route that finishes its second
 // factor: the whole 2FA step comes before the account's state, so a
 // suspended owner with TOTP can verify the token and then read why.
+// The exemptions are for the account's own credentials acting as itself:
+// with the federated-access header a suspended staff member would read
+// another account, so the header takes the exemption away.
 func (s *Server) admitAccountState(r *http.Request, rt *route, c caller) (caller, error) {
-	exempt := suspensionExempt[rt.path] || c.token.TwoFactorPending
+	_, federating := r.Header[http.CanonicalHeaderKey(federatedAccessHeader)]
+	exempt := !federating && (suspensionExempt[rt.path] || c.token.TwoFactorPending)
 	if err := account.AdmitSuspended(c.user, exempt); err != nil {
 		return c, err
 	}
