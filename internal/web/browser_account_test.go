@@ -514,7 +514,10 @@ func TestBrowserAccountPagesWithCaptcha(t *testing.T) {
 	b.widget("login-form")
 	b.do("sign in", chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"), chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Click(chromedp.CSS("#login-form button")))
-	b.page("/login/", "#code")
+	// The page turns to the code step once the sign-in is answered (going
+	// to /login/ again here could cut the sign-in short).
+	b.do("the code step", chromedp.WaitVisible(chromedp.ID("code")))
+	b.widget("code-form")
 	b.do("the code", chromedp.SendKeys(chromedp.ID("code"), tfCode(e, tf.secret)), chromedp.Click(chromedp.CSS("#code-form button[type=submit]")))
 	b.waitPath("/account/")
 
