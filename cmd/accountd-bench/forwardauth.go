@@ -1,11 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
+
+	"github.com/accountd/accountd/client"
 )
 
 // forwardAuthTokens is how many signed-in accounts the forward-auth
@@ -39,30 +40,17 @@ func (b *bench) forwardAuth(ctx context.Context, c int) Row {
 	return r
 }
 
-// signIn logs in to each account once and returns the login tokens.
+// signIn logs in to each account once, with the typed client, and returns
+// the login tokens.
 func (b *bench) signIn(ctx context.Context, emails []string) ([]string, error) {
-	client := newClient(1)
-	defer client.CloseIdleConnections()
+	c := client.New(b.cfg.url, client.WithUserAgent(userAgent), client.WithHTTPClient(&http.Client{Timeout: time.Minute}))
 	var tokens []string
 	for _, email := range emails {
-		req, err := http.NewRequestWithContext(ctx, "POST", b.cfg.url+"/api/v2/login/",
-			bytes.NewReader(loginBody(email, b.cfg.password)))
+		token, err := c.Login(ctx, client.LoginRequest{Email: email, Password: b.cfg.password})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("signing in %s for forward-auth: %w", email, err)
 		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", userAgent)
-		res, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		var body struct{ Token string }
-		err = json.NewDecoder(res.Body).Decode(&body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK || err != nil || body.Token == "" {
-			return nil, fmt.Errorf("signing in %s for forward-auth: status %d", email, res.StatusCode)
-		}
-		tokens = append(tokens, body.Token)
+		tokens = append(tokens, token)
 	}
 	return tokens, nil
 }
