@@ -625,3 +625,28 @@ func TestBrowserConfirmEmailChangeWithCode(t *testing.T) {
 		t.Errorf("sign-in with the new address = %d %s, want 200", r.Status, r.Body)
 	}
 }
+
+// TestBrowserProfilePreferences: the profile page shows the preferences
+// (when the app's prompts were dismissed, completed or viewed) and clears one.
+func TestBrowserProfilePreferences(t *testing.T) {
+	e := newEnv(t)
+	token := e.register("ada@example.com", testPassword)
+	if r := e.do("PATCH", "/api/v2/profile/preferences/", obj{"customer_satisfaction_survey_last_dismissed_at": "2026-11-20T10:00:00Z"}, token); r.Status != 200 {
+		t.Fatalf("PATCH preferences = %d %s", r.Status, r.Body)
+	}
+	b := brAccountOpen(t, e)
+	b.signIn("ada@example.com", testPassword)
+	b.waitPath("/account/")
+	b.waitText("pref-onboarding_activity_page_viewed_at", "never")
+	if err := b.poll(`document.getElementById("pref-customer_satisfaction_survey_last_dismissed_at").textContent.includes("2026")`); err != nil {
+		t.Fatalf("the dismissed survey's date is not shown: %v", err)
+	}
+	b.axe("profile with preferences")
+	b.do("clear it", chromedp.Click(chromedp.CSS(`button[data-pref="customer_satisfaction_survey_last_dismissed_at"]`)))
+	b.waitText("prefs-status", "Cleared.")
+	b.waitText("pref-customer_satisfaction_survey_last_dismissed_at", "never")
+	r := e.do("GET", "/api/v2/profile/preferences/", nil, token)
+	if v := r.JSON(t)["customer_satisfaction_survey_last_dismissed_at"]; v != nil {
+		t.Errorf("after Clear the preference is %v, want null", v)
+	}
+}

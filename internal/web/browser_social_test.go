@@ -54,6 +54,8 @@ func TestBrowserSignUpAndInWithGoogle(t *testing.T) {
 	b.signOut()
 	p.m.QueueUser(googleUser{Sub: "g-7", Email: "grace@gmail.com"})
 	b.page("/login/", "#google-login")
+	b.axe("sign-in with the Google button")
+	b.shots("login-google")
 	b.do("sign in with Google", chromedp.Click(chromedp.ID("google-login")))
 	b.waitPath("/account/")
 	if got := brRun(b, "cookie", chromedp.Evaluate[string](`document.cookie`)); strings.Contains(got, "accountd") {

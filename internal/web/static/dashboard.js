@@ -249,9 +249,37 @@ function setupProfile(profile) {
   api("GET", "/api/v2/activation/").then(function (res) {
     if (res.status === 200 && res.data && !res.data.email_is_verified) document.getElementById("verify-box").hidden = false;
   });
+  setupPreferences();
   document.getElementById("verify-resend").addEventListener("click", function () {
     api("POST", "/api/v2/activation/resend/", {}).then(function (res) {
       show("verify-status", res.status === 200 ? "We sent the link again." : genericError(res));
+    });
+  });
+}
+
+// setupPreferences shows the profile preferences (when the app's prompts
+// were last dismissed, completed or viewed) with a button to clear each.
+function setupPreferences() {
+  var buttons = document.querySelectorAll(".pref-clear");
+  function render(prefs) {
+    buttons.forEach(function (b) {
+      var value = prefs[b.getAttribute("data-pref")];
+      document.getElementById("pref-" + b.getAttribute("data-pref")).textContent = value ? when(value) : "never";
+      b.hidden = !value;
+    });
+  }
+  api("GET", "/api/v2/profile/preferences/").then(function (res) {
+    if (res.status === 200) render(res.data);
+    else show("prefs-status", genericError(res));
+  });
+  buttons.forEach(function (b) {
+    b.addEventListener("click", function () {
+      var body = {};
+      body[b.getAttribute("data-pref")] = null;
+      api("PATCH", "/api/v2/profile/preferences/", body).then(function (res) {
+        if (res.status === 200) { render(res.data); show("prefs-status", "Cleared."); return; }
+        show("prefs-status", genericError(res));
+      });
     });
   });
 }
