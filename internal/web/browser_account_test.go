@@ -583,8 +583,17 @@ func TestBrowserSignInWithEmailCode(t *testing.T) {
 	b.do("the code step", chromedp.WaitVisible(chromedp.ID("code-resend")))
 	b.waitText("code-intro", "We emailed you a 6-digit code.")
 	b.axe("sign-in, emailed code")
+	first := ecNewestCode(e, "ada@example.com")
+	b.do("ask again at once", chromedp.Click(chromedp.ID("code-resend")))
+	b.waitText("code-intro", "No new code yet")
+	e.Clock.Advance(61 * time.Second)
+	b.do("ask again a minute later", chromedp.Click(chromedp.ID("code-resend")))
+	b.waitText("code-intro", "We emailed you a new 6-digit code")
 	code := ecNewestCode(e, "ada@example.com")
-	b.do("enter the code", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Click(chromedp.CSS("#code-form button[type=submit]")))
+	if code == first {
+		t.Fatal("the resent code is the first one")
+	}
+	b.do("enter the new code", chromedp.SendKeys(chromedp.ID("code"), code), chromedp.Click(chromedp.CSS("#code-form button[type=submit]")))
 	b.waitPath("/account/")
 }
 

@@ -188,7 +188,11 @@ function setupLogin(form) {
   });
   document.getElementById("code-resend").addEventListener("click", function () {
     api("POST", "/api/v2/twofactorauth/email/resend/", {}).then(function (res) {
-      show("code-form-error", res.status === 200 && res.data && res.data.email_sent ? "" : genericError(res));
+      if (res.status !== 200) { show("code-form-error", genericError(res)); return; }
+      show("code-form-error", "");
+      document.getElementById("code-intro").textContent = res.data && res.data.email_sent ?
+        "We emailed you a new 6-digit code; the one before no longer works." :
+        "No new code yet: one was sent less than a minute ago (or today's limit is reached). Use the code in your latest email.";
     });
   });
 }
