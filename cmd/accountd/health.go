@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -64,8 +63,5 @@ func healthURL(addr string, ready bool) (string, error) {
 	if ready {
 		path = "/readyz"
 	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return "http://" + host + ":" + port + path, nil
+	return "http://" + net.JoinHostPort(host, port) + path, nil
 }

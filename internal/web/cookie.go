@@ -81,27 +81,31 @@ const forwardCookie = "accountd_forward"
 // auth on, the browser also gets the session's forward-auth ticket, which
 // the proxies of the apps' domain can show but which no API endpoint takes.
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: cookiePath,
-		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, s.cookie(sessionCookie, token, cookiePath, "", 0))
 	if s.cfg.ForwardAuthPath != "" {
-		http.SetCookie(w, s.forwardCookieOf(s.svc.ForwardAuthTicket(token), 0))
+		http.SetCookie(w, s.forwardTicketCookie(s.svc.ForwardAuthTicket(token), 0))
 	}
 }
 
 // clearSessionCookie tells the browser to drop the cookies.
 func (s *Server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: cookiePath, MaxAge: -1,
-		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, s.cookie(sessionCookie, "", cookiePath, "", -1))
 	if s.cfg.ForwardAuthPath != "" {
-		http.SetCookie(w, s.forwardCookieOf("", -1))
+		http.SetCookie(w, s.forwardTicketCookie("", -1))
 	}
 }
 
-// forwardCookieOf is the forward-auth cookie with value: every path, and
-// the apps' domain when Config.CookieDomain names one (else this host), so
-// that the reverse proxy in front of them receives it.
-func (s *Server) forwardCookieOf(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: forwardCookie, Value: value, Path: "/", Domain: s.cfg.CookieDomain, MaxAge: maxAge,
+// forwardTicketCookie is the forward-auth cookie with value: every path, and the
+// apps' domain when Config.CookieDomain names one (else this host), so that
+// the reverse proxy in front of them receives it.
+func (s *Server) forwardTicketCookie(value string, maxAge int) *http.Cookie {
+	return s.cookie(forwardCookie, value, "/", s.cfg.CookieDomain, maxAge)
+}
+
+// cookie is one of the pages' cookies: HttpOnly, SameSite=Strict, and
+// Secure outside development mode.
+func (s *Server) cookie(name, value, path, domain string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: path, Domain: domain, MaxAge: maxAge,
 		HttpOnly: true, Secure: !s.cfg.Dev, SameSite: http.SameSiteStrictMode}
 }
 

@@ -138,11 +138,11 @@ func socialErrorCode(err error) string {
 	if !errors.As(err, &ae) {
 		return "error"
 	}
-	if ae.Code != "" && len(ae.Fields) == 0 {
-		return ae.Code // social_unavailable, throttled, …
+	if len(ae.Fields) > 0 {
+		return ae.Fields[0].Code // invalid, email_unverified, authorization, unique
 	}
-	for _, f := range ae.Fields {
-		return f.Code // invalid, email_unverified, authorization, unique
+	if ae.Code != "" {
+		return ae.Code // social_unavailable, throttled, …
 	}
 	return "error"
 }

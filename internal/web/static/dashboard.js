@@ -72,6 +72,18 @@ function toLogin() {
   location.replace("/login/?next=" + encodeURIComponent(location.pathname));
 }
 
+// rowButton is a button of a table row: its class, text, accessible name
+// (which says which row) and what a click does.
+function rowButton(className, text, label, onClick) {
+  var b = document.createElement("button");
+  b.type = "button";
+  b.className = className;
+  b.textContent = text;
+  b.setAttribute("aria-label", label);
+  b.addEventListener("click", onClick);
+  return b;
+}
+
 function when(iso) {
   if (!iso) return "—";
   var d = new Date(iso);
@@ -421,18 +433,12 @@ function loadSessions() {
       if (sess.current) {
         act.textContent = "This browser";
       } else {
-        var b = document.createElement("button");
-        b.type = "button";
-        b.className = "secondary";
-        b.textContent = "Sign out";
-        b.setAttribute("aria-label", "Sign out the session from " + when(sess.created_at));
-        b.addEventListener("click", function () {
+        act.appendChild(rowButton("secondary", "Sign out", "Sign out the session from " + when(sess.created_at), function () {
           api("DELETE", "/api/v2/sessions/" + sess.id + "/").then(function (r) {
             if (r.status === 204 || r.status === 404) { loadSessions(); show("sessions-status", "Signed out."); return; }
             show("sessions-error", genericError(r));
           });
-        });
-        act.appendChild(b);
+        }));
       }
       tr.appendChild(act);
       body.appendChild(tr);
@@ -502,12 +508,7 @@ function keyRow(k) {
   var created = document.createElement("td");
   created.textContent = when(k.created_at);
   var act = document.createElement("td");
-  var rename = document.createElement("button");
-  rename.type = "button";
-  rename.className = "secondary key-rename";
-  rename.textContent = "Rename";
-  rename.setAttribute("aria-label", "Rename key " + k.key);
-  rename.addEventListener("click", function () {
+  var rename = rowButton("secondary key-rename", "Rename", "Rename key " + k.key, function () {
     err.textContent = "";
     input.removeAttribute("aria-invalid");
     api("PATCH", "/api/v2/apikey/" + k.id + "/", { label: input.value }).then(function (res) {
@@ -516,12 +517,7 @@ function keyRow(k) {
       err.textContent = res.status === 400 ? messages((res.data || {}).label) || genericError(res) : genericError(res);
     });
   });
-  var del = document.createElement("button");
-  del.type = "button";
-  del.className = "danger key-delete";
-  del.textContent = "Delete";
-  del.setAttribute("aria-label", "Delete key " + k.key);
-  del.addEventListener("click", function () {
+  var del = rowButton("danger key-delete", "Delete", "Delete key " + k.key, function () {
     api("DELETE", "/api/v2/apikey/" + k.id + "/").then(function (res) {
       if (res.status === 204 || res.status === 404) { show("apikeys-status", "Deleted."); loadKeys(); return; }
       err.textContent = genericError(res);
