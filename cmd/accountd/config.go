@@ -57,6 +57,7 @@ type config struct {
 	CORSOrigins        string
 	ForwardAuthPath    string
 	ForwardAuthHosts   string
+	ForwardAuthCache   time.Duration
 	CookieDomain       string
 	TLSCert, TLSKey    string
 	LogFormat          string
@@ -135,6 +136,7 @@ func settings() []setting {
 		{"ipv6-prefix", "ACCOUNTD_IPV6_PREFIX", "64", "IPv6 clients share per-IP limits by this prefix length (IPv4: per address)", intSetting(func(c *config) *int { return &c.IPv6Prefix })},
 		{"cors-origins", "ACCOUNTD_CORS_ORIGINS", "", "origins allowed to call the API from a browser", str(func(c *config) *string { return &c.CORSOrigins })},
 		{"forward-auth-path", "ACCOUNTD_FORWARD_AUTH_PATH", "/auth/verify", "where a reverse proxy asks whether a request is signed in; off disables", str(func(c *config) *string { return &c.ForwardAuthPath })},
+		{"forward-auth-cache", "ACCOUNTD_FORWARD_AUTH_CACHE", "5s", "how long forward auth and token introspection may reuse an answer for a token (0: off; at most 1m); a change made on this node, or on another that shares ACCOUNTD_REDIS_URL, applies at once, one made elsewhere within this time", lifetimeSetting(func(c *config) *time.Duration { return &c.ForwardAuthCache })},
 		{"cookie-domain", "ACCOUNTD_COOKIE_DOMAIN", "", "the domain of the pages' forward-auth ticket cookie (example.com), for forward auth of apps on its hosts [this host]", str(func(c *config) *string { return &c.CookieDomain })},
 		{"forward-auth-hosts", "ACCOUNTD_FORWARD_AUTH_HOSTS", "", "hosts (or *.domain) a browser may return to after signing in from forward auth", str(func(c *config) *string { return &c.ForwardAuthHosts })},
 		{"tls-cert", "ACCOUNTD_TLS_CERT", "", "certificate file to serve HTTPS directly", str(func(c *config) *string { return &c.TLSCert })},
@@ -438,6 +440,9 @@ func (c *config) finish() error {
 	}
 	if err := checkForwardAuth(c.ForwardAuthPath, c.ForwardAuthHosts); err != nil {
 		return err
+	}
+	if c.ForwardAuthCache > time.Minute {
+		return fmt.Errorf("ACCOUNTD_FORWARD_AUTH_CACHE: %s is above the maximum of 1m; 0 turns the cache off", c.ForwardAuthCache)
 	}
 	if err := checkCookieDomain(c.CookieDomain, c.DashboardURL); err != nil {
 		return err

@@ -46,8 +46,10 @@ type app struct {
 	workers  []*mailer.Worker
 	recorder *mailer.Recorder
 	reg      *prometheus.Registry
-	// redis is the rate limiter's client, when it has one.
+	// redis is the client of ACCOUNTD_REDIS_URL, when set.
 	redis *redis.Client
+	// news tells the other nodes of changed credentials; nil without Redis.
+	news *principalNews
 	// limiter counts the rate limits; nil when they are off.
 	limiter ratelimit.Limiter
 }
@@ -65,6 +67,7 @@ func (a *app) Close() {
 			a.log.Warn("closing an SMTP connection", "err", err)
 		}
 	}
+	a.news.flush()
 	if a.redis != nil {
 		if err := a.redis.Close(); err != nil {
 			a.log.Warn("closing the Redis client", "err", err)
@@ -127,6 +130,10 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 	if cfg.BreachedCheck {
 		breached = pwned.New(cfg.BreachedURL, nil, log)
 	}
+	if err := a.newRedis(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if a.limiter, err = a.newLimiter(); err != nil {
 		a.Close()
 		return nil, err
@@ -153,6 +160,8 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		SignInNotice:         cfg.SignInNotice == "on",
 		DeviceBrowser:        mailer.BrowserFamily,
 		FederatedAccess:      federation,
+		PrincipalCacheTTL:    cfg.ForwardAuthCache,
+		OnPrincipalsChanged:  a.news.changed,
 		TOTPIssuer:           cfg.TOTPIssuer,
 		Social:               cfg.socialProviders(),
 		Limiter:              a.productLimiter(),
@@ -353,6 +362,26 @@ func (a *app) productLimiter() account.Limiter {
 	return ratelimit.Budget{Limiter: a.limiter}
 }
 
+// newRedis makes the Redis client when ACCOUNTD_REDIS_URL is set: for the
+// shared rate limits and the news of changed credentials between nodes.
+func (a *app) newRedis() error {
+	if a.cfg.RedisURL == "" {
+		return nil
+	}
+	opt, err := redis.ParseURL(a.cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("ACCOUNTD_REDIS_URL: %s", redactedURLError(err))
+	}
+	routeRedisLog(a.log)
+	// Fail fast: during an outage the fallback should answer at once, not
+	// after go-redis's default retries.
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = time.Second, 500*time.Millisecond, 500*time.Millisecond
+	opt.MaxRetries, opt.DialerRetries = -1, 1
+	a.redis = redis.NewClient(opt)
+	a.news = newPrincipalNews(a.redis, a.log)
+	return nil
+}
+
 // newLimiter returns the rate limiter: in memory on one node, in Redis (with
 // memory as the fallback while Redis is unreachable) when ACCOUNTD_REDIS_URL
 // is set, none when ACCOUNTD_RATE_LIMITS is off.
@@ -361,22 +390,12 @@ func (a *app) newLimiter() (ratelimit.Limiter, error) {
 		return nil, nil
 	}
 	mem := ratelimit.NewMemory(time.Now)
-	if a.cfg.RedisURL == "" {
+	if a.redis == nil {
 		return mem, nil
 	}
-	opt, err := redis.ParseURL(a.cfg.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("ACCOUNTD_REDIS_URL: %s", redactedURLError(err))
-	}
-	routeRedisLog(a.log)
-	// Fail fast: during an outage the fallback should answer at once, not
-	// after go-redis's default retries.
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = time.Second, 500*time.Millisecond, 500*time.Millisecond
-	opt.MaxRetries, opt.DialerRetries = -1, 1
 	degraded := prometheus.NewGauge(prometheus.GaugeOpts{Name: "accountd_ratelimit_redis_degraded",
 		Help: "1 while Redis cannot be reached and rate limits are counted in this node's memory."})
 	a.reg.MustRegister(degraded)
-	a.redis = redis.NewClient(opt)
 	return ratelimit.NewFallback(ratelimit.NewRedis(a.redis, "accountd:rl:"), mem, a.log,
 		func(d bool) {
 			if d {
@@ -467,6 +486,10 @@ func (a *app) listen(ctx context.Context, handler http.Handler, stdout io.Writer
 		wg.Go(func() { _ = w.Run(workerCtx) })
 	}
 	wg.Go(func() { watchQueue(workerCtx, a.store, a.log, time.Now) })
+	if a.news != nil {
+		wg.Go(func() { a.news.publishLoop(workerCtx) })
+		wg.Go(func() { a.news.listen(workerCtx, a.svc.ForgetPrincipals) })
+	}
 	wg.Go(func() { purgeEvery(workerCtx, a, time.Hour) })
 
 	select {

@@ -28,13 +28,13 @@ type Principal struct {
 // are Authenticate's, ErrTwoFactorNeeded for a pending token and
 // ErrAccountSuspended, in the API's order (docs/api.md, "Order of the
 // checks"). A use is recorded as by any
-// request (at most once a minute per token).
+// request (at most once a minute per token). An answer that admits the
+// token may come from the principal cache (principalcache.go).
 func (s *Service) Introspect(ctx context.Context, raw string) (Principal, error) {
-	t, u, err := s.Authenticate(ctx, raw)
-	if err != nil {
-		return Principal{}, err
+	if !validToken(raw) {
+		return Principal{}, ErrInvalidToken
 	}
-	return s.principal(ctx, t, u)
+	return s.introspectHash(ctx, HashSecret(raw))
 }
 
 // maxTicketLength bounds what IntrospectTicket decodes: a ticket is 83
@@ -71,14 +71,36 @@ func (s *Service) IntrospectTicket(ctx context.Context, ticket string) (Principa
 	if err != nil || len(hash) != sha256.Size {
 		return Principal{}, ErrInvalidToken
 	}
+	p, err := s.introspectHash(ctx, hash)
+	if err != nil {
+		return Principal{}, err
+	}
+	if p.Token.Kind != TokenLogin {
+		return Principal{}, ErrInvalidToken
+	}
+	return p, nil
+}
+
+// introspectHash is Introspect for the hash of a token: from the principal
+// cache while the answer there is good, else from the store.
+func (s *Service) introspectHash(ctx context.Context, hash []byte) (Principal, error) {
+	now := s.clock()
+	if p, ok := s.principals.get(hash, now); ok && !s.expired(p.Token, now) && now.Sub(lastUse(p.Token)) < touchEvery {
+		return p, nil
+	}
+	// The generation is read before the store: a write committed while
+	// loading makes this answer one that is never served.
+	gen := s.principals.generation()
 	t, u, err := s.authenticateHash(ctx, hash)
 	if err != nil {
 		return Principal{}, err
 	}
-	if t.Kind != TokenLogin {
-		return Principal{}, ErrInvalidToken
+	p, err := s.principal(ctx, t, u)
+	if err != nil {
+		return Principal{}, err
 	}
-	return s.principal(ctx, t, u)
+	s.principals.put(hash, p, now, gen)
+	return p, nil
 }
 
 // principal applies the rules past the token's own (pending, suspended)

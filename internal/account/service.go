@@ -109,6 +109,15 @@ type Config struct {
 	// FederatedAccess is ACCOUNTD_FEDERATED_ACCESS: how far staff may act
 	// as other accounts [FederationOff].
 	FederatedAccess Federation
+	// PrincipalCacheTTL is how long Introspect (forward auth, token
+	// introspection) may keep an answer (ACCOUNTD_FORWARD_AUTH_CACHE;
+	// principalcache.go). 0 turns the cache off; main's default is
+	// DefaultPrincipalCacheTTL.
+	PrincipalCacheTTL time.Duration
+	// OnPrincipalsChanged, when set, is called after a write of this
+	// process emptied the principal cache, for main to tell the other
+	// nodes (which call ForgetPrincipals).
+	OnPrincipalsChanged func()
 }
 
 // Client describes who sent a request, for audit events and emails.
@@ -138,6 +147,8 @@ type Service struct {
 	wake func()
 	// slots hands out the password hash computations that may run at once.
 	slots *hashSlots
+	// principals keeps Introspect's answers; nil when the cache is off.
+	principals *principalCache
 }
 
 // NewService returns a Service. now is the clock; wake, when not nil, is
@@ -189,8 +200,22 @@ func NewService(store Store, hasher Hasher, cfg Config, now func() time.Time, wa
 	if cfg.HashQueue <= 0 {
 		cfg.HashQueue = 32
 	}
-	return &Service{store: store, hasher: hasher, cfg: cfg, now: now, wake: wake,
+	s := &Service{hasher: hasher, cfg: cfg, now: now, wake: wake,
 		slots: newHashSlots(cfg.HashConcurrency, cfg.HashShare, cfg.HashQueue)}
+	if cfg.PrincipalCacheTTL > 0 {
+		s.principals = newPrincipalCache(cfg.PrincipalCacheTTL)
+	}
+	s.store = invalidatingStore{Store: store, changed: s.principalsChanged}
+	return s
+}
+
+// principalsChanged runs after every write that could change an answer of
+// Introspect (invalidating_store.go).
+func (s *Service) principalsChanged() {
+	s.principals.forget()
+	if s.cfg.OnPrincipalsChanged != nil {
+		s.cfg.OnPrincipalsChanged()
+	}
 }
 
 // Ready reports whether the store answers with a current schema.

@@ -9,8 +9,10 @@ package systemtest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -37,11 +39,12 @@ var mnConfirmLink = regexp.MustCompile(`https://dash\.example\.com/resetpassword
 // end (accountd's keys carry the fixed prefix accountd:rl:, so a prefix of
 // the test's own is not possible).
 const (
-	mnRedisReset      = 11
-	mnRedisRevocation = 12
-	mnRedisExactly    = 13
-	mnRedisIPLimit    = 14
-	mnRedisOutage     = 15
+	mnRedisForwardAuth = 10
+	mnRedisReset       = 11
+	mnRedisRevocation  = 12
+	mnRedisExactly     = 13
+	mnRedisIPLimit     = 14
+	mnRedisOutage      = 15
 )
 
 // mnIPSeq numbers the client addresses of mnIP.
@@ -205,12 +208,16 @@ type mnCluster struct {
 	DB    *pgx.Conn // straight to the database, never through Proxy
 	Redis *redis.Client
 	Proxy *Proxy // in front of PostgreSQL for the nodes; nil unless asked
+	// RedisURL and DBURL are what the nodes were given.
+	RedisURL, DBURL string
 }
 
 type mnOptions struct {
 	RedisDB    int
 	Concurrent bool // start both nodes at once: concurrent migration
 	Proxy      bool // the nodes reach PostgreSQL through a Proxy
+	// Env adds settings to both nodes'.
+	Env map[string]string
 }
 
 // mnStart starts two nodes on a fresh PostgreSQL database and the Redis
@@ -243,6 +250,8 @@ func mnStart(t *testing.T, o mnOptions) *mnCluster {
 		"ACCOUNTD_DASHBOARD_URL":   mnDashboard,
 		"ACCOUNTD_TRUSTED_PROXIES": "127.0.0.1/32",
 	}
+	maps.Copy(env, o.Env)
+	c.RedisURL, c.DBURL = redisURL, nodeURL
 	if !o.Concurrent {
 		c.A = StartNode(t, env)
 		c.B = StartNode(t, env)
@@ -387,6 +396,55 @@ func TestMultiNodeTokenRevocation(t *testing.T) {
 	mnWantStatus(t, "login on B with the old password",
 		mnCall(c.B, "POST", "/api/v2/login/", "", login), 400, "")
 	mnToken(t, c.B, "/api/v2/login/", map[string]any{"email": email, "password": newPW})
+}
+
+// TestMultiNodeForwardAuthCache: forward auth keeps its answers for a minute
+// here, yet a logout on the other node, or a suspension by the CLI, ends
+// them within moments: the news goes through Redis.
+func TestMultiNodeForwardAuthCache(t *testing.T) {
+	c := mnStart(t, mnOptions{RedisDB: mnRedisForwardAuth, Env: map[string]string{"ACCOUNTD_FORWARD_AUTH_CACHE": "1m"}})
+	const email, pw = "grace@example.com", "Quiet-Lantern-4821"
+	mnRegister(t, c.B, email, pw)
+	login := map[string]any{"email": email, "password": pw}
+
+	tok := mnToken(t, c.A, "/api/v2/login/", login)
+	for range 2 { // the second answer comes from A's cache
+		mnWantStatus(t, "forward auth on A", mnCall(c.A, "GET", "/auth/verify", tok, nil), 204, "")
+	}
+	mnWantStatus(t, "logout on B", mnCall(c.B, "POST", "/api/v2/logout/", tok, nil), 204, "")
+	mnWantVerifyBecomes(t, "forward auth on A after the logout on B", c.A, tok, 401)
+
+	tok = mnToken(t, c.A, "/api/v2/login/", login)
+	mnWantStatus(t, "forward auth on B", mnCall(c.B, "GET", "/auth/verify", tok, nil), 204, "")
+	cmd := exec.Command(binary, "user", "suspend", "-reason", "abuse_report", email)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"ACCOUNTD_DATABASE_URL=" + c.DBURL, "ACCOUNTD_REDIS_URL=" + c.RedisURL,
+		"ACCOUNTD_DASHBOARD_URL=" + mnDashboard, "ACCOUNTD_SECRET_KEY=" + testSecretKey}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("accountd user suspend: %v\n%s", err, out)
+	}
+	mnWantVerifyBecomes(t, "forward auth on B after accountd user suspend", c.B, tok, 403)
+}
+
+// mnWantVerifyBecomes asks n's forward auth about tok until it answers
+// status, failing after 10 s: the news of a change crosses Redis
+// asynchronously, and the nodes' cache (1 m) could not explain a change
+// within that time.
+func mnWantVerifyBecomes(t *testing.T, what string, n *Node, tok string, status int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	poll := time.NewTicker(100 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		a := mnCall(n, "GET", "/auth/verify", tok, nil)
+		if a.Status == status {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still %d after 10 s, want %d", what, a.Status, status)
+		}
+		<-poll.C
+	}
 }
 
 // mnParallel runs job(0..n-1) on workers goroutines.
