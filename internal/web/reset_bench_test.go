@@ -100,19 +100,28 @@ func BenchmarkTokenAuthHandler(b *testing.B) {
 // BenchmarkForwardAuthHandler is GET /auth/verify with a valid login
 // token, what a reverse proxy asks on every request it guards.
 func BenchmarkForwardAuthHandler(b *testing.B) {
-	store := testdb.SQLiteStore(b)
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
-	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
-		TokenIdleTTL: 14 * 24 * time.Hour, Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom()}, time.Now, nil)
-	h := web.New(svc, captcha.None{}, slog.New(slog.NewJSONHandler(io.Discard, nil)), web.NewMetrics(prometheus.NewRegistry()),
-		web.Config{MinPasswordLength: 8, ForwardAuthPath: web.DefaultForwardAuthPath})
-	token, _, err := svc.Register(context.Background(), account.RegisterInput{Email: "ada@example.com",
-		Password: testPassword, TOSAccepted: true}, account.Client{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		benchServe(b, h, "GET", "/auth/verify", "", token, http.StatusNoContent)
+	for _, ttl := range []time.Duration{0, account.DefaultPrincipalCacheTTL} {
+		name := "cache=off"
+		if ttl > 0 {
+			name = "cache=" + ttl.String()
+		}
+		b.Run(name, func(b *testing.B) {
+			store := testdb.SQLiteStore(b)
+			hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+			svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
+				TokenIdleTTL: 14 * 24 * time.Hour, Policy: password.DefaultPolicy(), Secrets: secretbox.NewRandom(),
+				PrincipalCacheTTL: ttl}, time.Now, nil)
+			h := web.New(svc, captcha.None{}, slog.New(slog.NewJSONHandler(io.Discard, nil)), web.NewMetrics(prometheus.NewRegistry()),
+				web.Config{MinPasswordLength: 8, ForwardAuthPath: web.DefaultForwardAuthPath})
+			token, _, err := svc.Register(context.Background(), account.RegisterInput{Email: "ada@example.com",
+				Password: testPassword, TOSAccepted: true}, account.Client{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				benchServe(b, h, "GET", "/auth/verify", "", token, http.StatusNoContent)
+			}
+		})
 	}
 }
