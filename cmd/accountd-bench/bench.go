@@ -200,7 +200,7 @@ func (b *bench) settle(ctx context.Context) {
 
 // spec returns the load of a scenario run with the common bounds.
 func (b *bench) spec(c int, next func(int) (call, bool)) loadSpec {
-	return loadSpec{base: b.cfg.url, concurrency: c, duration: b.cfg.duration, max: b.cfg.max, next: next}
+	return loadSpec{base: b.cfg.url, others: b.cfg.alsoURLs, concurrency: c, duration: b.cfg.duration, max: b.cfg.max, next: next}
 }
 
 // observed stops watching accountd and stamps the row with its peak

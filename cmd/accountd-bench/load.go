@@ -23,7 +23,10 @@ type call struct {
 
 // loadSpec says how to drive one run.
 type loadSpec struct {
-	base        string // http://host:port
+	base string // http://host:port
+	// others are more nodes of the same deployment: client w sends to
+	// base, others[0], … in turn (w modulo their number).
+	others      []string
 	concurrency int
 	// duration bounds the time during which new requests start; requests in
 	// flight at the end are awaited, not cancelled.
@@ -73,6 +76,7 @@ func newClient(concurrency int) *http.Client {
 // spec.concurrency goroutines sends one request at a time; with a rate, they
 // take turns from a pacer instead of sending as fast as answers come.
 func drive(ctx context.Context, spec loadSpec) loadResult {
+	bases := append([]string{spec.base}, spec.others...)
 	client := newClient(spec.concurrency)
 	defer client.CloseIdleConnections()
 	issue, stop := context.WithTimeout(ctx, spec.duration)
@@ -106,7 +110,7 @@ func drive(ctx context.Context, spec loadSpec) loadResult {
 				if !ok {
 					return
 				}
-				s := do(ctx, client, spec.base, c)
+				s := do(ctx, client, bases[w%len(bases)], c)
 				if spec.done != nil {
 					spec.done(i, c, s)
 				}

@@ -59,3 +59,23 @@ func TestHTTPFloor(t *testing.T) {
 		t.Errorf("httpFloor() = %+v, %v; want a positive rate", l, err)
 	}
 }
+
+// TestDriveSpreadsOverNodes: with more nodes (-also-url), the clients take
+// turns, so every node gets load.
+func TestDriveSpreadsOverNodes(t *testing.T) {
+	var hits [2]atomic.Int64
+	var urls [2]string
+	for i := range hits {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits[i].Add(1)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		defer srv.Close()
+		urls[i] = srv.URL
+	}
+	res := drive(t.Context(), loadSpec{base: urls[0], others: urls[1:], concurrency: 4, duration: 10 * time.Second, max: 200,
+		next: func(i int) (call, bool) { return call{kind: "k", method: "GET", path: "/"}, true }})
+	if len(res.samples) != 200 || hits[0].Load() == 0 || hits[1].Load() == 0 || hits[0].Load()+hits[1].Load() != 200 {
+		t.Fatalf("200 requests over two nodes: %d and %d hits, want both used", hits[0].Load(), hits[1].Load())
+	}
+}

@@ -48,6 +48,7 @@ var scenarioNames = []string{"reset-request", "login", "complete", "mail-latency
 // config holds the flags.
 type config struct {
 	url, adminURL    string
+	alsoURLs         []string
 	label            string
 	scenarios        []string
 	conc, enumConc   []int
@@ -128,8 +129,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("accountd-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	conc, enumConc := "8,64", "1,8"
+	conc, enumConc, also := "8,64", "1,8", ""
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "accountd's public address (loopback only)")
+	fs.StringVar(&also, "also-url", "", "comma-separated public addresses of more nodes of the same deployment: each scenario's clients are spread over -url and these in turn (setup, the floor and -pid stay the first node's)")
 	fs.StringVar(&c.adminURL, "admin-url", "http://127.0.0.1:9090", "accountd's admin address, to wait for the email queue to drain between runs; \"\" to not wait")
 	fs.StringVar(&c.label, "label", "", "what is measured, e.g. sqlite or postgres, for the report")
 	fs.StringVar(&conc, "c", conc, "comma-separated numbers of concurrent clients")
@@ -161,6 +163,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.enumConc, err = intList(enumConc); err != nil {
 		return c, fmt.Errorf("-enum-c: %w", err)
 	}
+	if also != "" {
+		c.alsoURLs = strings.Split(also, ",")
+	}
 	c.scenarios = fs.Args()
 	if len(c.scenarios) == 0 {
 		c.scenarios = scenarioNames
@@ -177,6 +182,11 @@ func (c config) check() error {
 	}
 	if err := loopbackURL(c.url); err != nil {
 		return fmt.Errorf("-url: %w", err)
+	}
+	for _, u := range c.alsoURLs {
+		if err := loopbackURL(u); err != nil {
+			return fmt.Errorf("-also-url: %w", err)
+		}
 	}
 	if c.adminURL != "" {
 		if err := loopbackURL(c.adminURL); err != nil {
