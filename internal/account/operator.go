@@ -116,6 +116,9 @@ func (s *Service) ResetTwoFactorFor(ctx context.Context, id int64, op Operator) 
 	c := op.client()
 	now := s.clock()
 	err = s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.LockUser(ctx, u.ID); err != nil { // as in ActivateTwoFactorMethod
+			return err
+		}
 		if err := tx.SetActiveTwoFactorMethod(ctx, u.ID, 0, 0, now); err != nil {
 			return err
 		}

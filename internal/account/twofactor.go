@@ -122,6 +122,9 @@ func (s *Service) ChangeTwoFactorMethod(ctx context.Context, t Token, u User, ty
 func (s *Service) useEmailMethod(ctx context.Context, u User, c Client) (MethodResult, error) {
 	now := s.clock()
 	err := s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.LockUser(ctx, u.ID); err != nil { // as in ActivateTwoFactorMethod
+			return err
+		}
 		old, err := tx.ActiveTwoFactorMethod(ctx, u.ID)
 		if isNotFound(err) {
 			return nil
@@ -195,6 +198,13 @@ func (s *Service) ActivateTwoFactorMethod(ctx context.Context, t Token, u User, 
 	shown, hashes := twofactor.NewRecoveryCodes()
 	now := s.clock()
 	err = s.store.InTx(ctx, func(tx Store) error {
+		// The account's lock, as SubmitTwoFactorCode takes it: a code
+		// checked concurrently is checked against the method that holds
+		// when it commits, so an emailed code cannot verify a session
+		// after TOTP took over (PostgreSQL; SQLite has one writer).
+		if err := tx.LockUser(ctx, u.ID); err != nil {
+			return err
+		}
 		if err := tx.SetActiveTwoFactorMethod(ctx, u.ID, m.ID, int64(step), now); err != nil {
 			return err
 		}
