@@ -177,7 +177,7 @@ func (r *historyRun) printf(format string, args ...any) { fmt.Fprintf(r.out, for
 func (r *historyRun) run(ctx context.Context) error {
 	c := r.cfg
 	m := machine()
-	r.printf("# accountd-bench history on %s: %d mails, %d events over %d days\n", r.db.name, c.mails, c.events, c.days)
+	r.printf("# accountd-bench history on %s: %d mails and %d events a month, over %d days\n", r.db.name, c.mails, c.events, c.days)
 	r.printf("machine: %s, %d CPUs, %d MiB, %s; load average at start %s\n", m.CPUModel, m.CPUs, m.MemoryMiB, m.GoVersion, m.LoadStart)
 	r.printf("%s\n", r.db.migrated)
 	// Whole seconds, so that a second run with -fill=false finds the
@@ -188,8 +188,18 @@ func (r *historyRun) run(ctx context.Context) error {
 		if err := r.fillAll(ctx); err != nil {
 			return err
 		}
-	} else if err := r.findMonth(ctx); err != nil {
-		return err
+	} else {
+		if err := r.findMonth(ctx); err != nil {
+			return err
+		}
+		// A fill stopped before its end left no queued mail to claim.
+		if st, err := r.db.store.MailStats(ctx); err != nil {
+			return err
+		} else if st.Queued == 0 {
+			if err := r.enqueue(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	r.sizes(ctx, "after the fill")
 	if err := r.claims(ctx); err != nil {
@@ -465,8 +475,8 @@ func (r *historyRun) probeWhile(ctx context.Context, fn func() error) probeResul
 			e := account.Event{Time: time.Now(), Type: "login", Email: "probe@example.com",
 				EmailKey: "probe@example.com", IP: "127.0.0.1"}
 			t0 := time.Now()
-			if err := r.db.store.AddEvent(pctx, &e); err != nil {
-				continue // the context ended
+			if err := r.db.store.AddEvent(ctx, &e); err != nil {
+				continue
 			}
 			ds = append(ds, time.Since(t0))
 		}
@@ -506,7 +516,7 @@ func (r *historyRun) sizes(ctx context.Context, when string) {
 	}
 	qs := r.db.sql.sizes
 	if !r.cfg.tableSizes {
-		qs = qs[:1]
+		qs = qs[:2]
 	}
 	for _, q := range qs {
 		rows, err := r.db.raw.rows(ctx, q)

@@ -67,6 +67,7 @@ var sqliteHistorySQL = historySQL{
 	purgeEventsPlan: `EXPLAIN QUERY PLAN DELETE FROM events WHERE id IN
 		(SELECT id FROM events WHERE time < ? ORDER BY time LIMIT 1000)`,
 	sizes: []string{
+		historyRowCounts,
 		`SELECT 'pages ' || p.page_count || ' of ' || s.page_size || ' B = ' ||
 			printf('%.1f MiB', p.page_count * s.page_size / 1048576.0) || ', of which free (reusable) ' ||
 			printf('%.1f MiB', f.freelist_count * s.page_size / 1048576.0)
@@ -117,6 +118,7 @@ var postgresHistorySQL = historySQL{
 	purgeEventsPlan: `EXPLAIN DELETE FROM events WHERE id = ANY(ARRAY(
 		SELECT id FROM events WHERE time < to_timestamp($1::bigint / 1e6) ORDER BY time LIMIT 10000))`,
 	sizes: []string{
+		historyRowCounts,
 		`SELECT 'database ' || pg_size_pretty(pg_database_size(current_database()))`,
 		`SELECT relname, 'total ' || pg_size_pretty(pg_total_relation_size(relid)),
 			'heap ' || pg_size_pretty(pg_relation_size(relid)),
@@ -128,6 +130,10 @@ var postgresHistorySQL = historySQL{
 			WHERE relname IN ('mail_outbox', 'events') ORDER BY indexrelname`,
 	},
 }
+
+// historyRowCounts counts the rows of the two tables, on either store.
+const historyRowCounts = `SELECT 'rows: mail_outbox ' || (SELECT count(*) FROM mail_outbox) ||
+	', events ' || (SELECT count(*) FROM events)`
 
 // sqliteRaw is a connection of its own to the SQLite file, with a large
 // page cache for the bulk inserts.

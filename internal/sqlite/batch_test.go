@@ -83,7 +83,7 @@ func TestPurgeMailInChunks(t *testing.T) {
 func TestPurgeEventsInChunks(t *testing.T) {
 	s := migratedStore(t)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	const n = 2*purgeChunk + 500
+	const n = 2*eventPurgeChunk + 100
 	err := s.InTx(context.Background(), func(tx account.Store) error {
 		for i := range n + 3 {
 			e := account.Event{Time: now.Add(-72 * time.Hour), Type: "login", Email: "a@example.com", EmailKey: "a@example.com"}

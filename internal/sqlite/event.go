@@ -63,5 +63,5 @@ func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Ev
 // never for a day's worth of events (docs/benchmarks.md#a-month-of-history-issue-21).
 func (s *Store) PurgeEvents(ctx context.Context, before time.Time) (int, error) {
 	return s.purgeChunks(ctx, `DELETE FROM events WHERE id IN
-		(SELECT id FROM events WHERE time < ? ORDER BY time LIMIT ?)`, before)
+		(SELECT id FROM events WHERE time < ? ORDER BY time LIMIT ?)`, before, eventPurgeChunk)
 }

@@ -200,8 +200,15 @@ func (s *Store) CountMail(ctx context.Context, kind, to string, since time.Time)
 	return n, mapErr(err)
 }
 
-// purgeChunk is how many rows one purge transaction deletes.
-const purgeChunk = 1000
+// purgeChunk is how many mails one purge transaction deletes, and
+// eventPurgeChunk how many events: an event's row sits in four indexes, one
+// of them by address (events_email), so a chunk of old events dirties pages
+// all over it, and a chunk of 1,000 held the writer for about 230 ms at a
+// load average of 20 (docs/benchmarks.md#a-month-of-history-issue-21).
+const (
+	purgeChunk      = 1000
+	eventPurgeChunk = 250
+)
 
 // PurgeMail deletes the sent and suppressed mails created before t, a
 // chunk per transaction, found through the partial index
@@ -211,22 +218,22 @@ const purgeChunk = 1000
 // prefers mail_outbox_due for the status and sorts every sent row.
 func (s *Store) PurgeMail(ctx context.Context, before time.Time) (int, error) {
 	return s.purgeChunks(ctx, `DELETE FROM mail_outbox WHERE id IN (SELECT id FROM mail_outbox
-		INDEXED BY mail_outbox_purge WHERE status IN ('sent', 'suppressed') AND created_at < ? ORDER BY created_at LIMIT ?)`, before)
+		INDEXED BY mail_outbox_purge WHERE status IN ('sent', 'suppressed') AND created_at < ? ORDER BY created_at LIMIT ?)`, before, purgeChunk)
 }
 
 // purgeChunks runs a purge statement, which takes the cutoff and a chunk
 // size and deletes at most a chunk, until a chunk comes back short, and
 // returns how many rows it deleted in all.
-func (s *Store) purgeChunks(ctx context.Context, query string, before time.Time) (int, error) {
+func (s *Store) purgeChunks(ctx context.Context, query string, before time.Time, chunk int64) (int, error) {
 	total := 0
 	for {
-		res, err := s.write.ExecContext(ctx, query, before.UnixMicro(), purgeChunk)
+		res, err := s.write.ExecContext(ctx, query, before.UnixMicro(), chunk)
 		if err != nil {
 			return total, mapErr(err)
 		}
 		n, err := res.RowsAffected()
 		total += int(n)
-		if err != nil || n < purgeChunk {
+		if err != nil || n < chunk {
 			return total, err
 		}
 	}
