@@ -76,6 +76,8 @@ Usage:
   accountd-bench [flags] [scenario ...]   run scenarios (default: all) against -url
   accountd-bench sink [-smtp-listen A]    only run the SMTP sink, until interrupted
   accountd-bench report [-format F] FILE  print a saved -json-out report again
+  accountd-bench history -database-url U  fill a database with a month of mail and
+                                          audit history and measure claim, stats, purges
 
 Scenarios: reset-request, login, complete, mail-latency, enum-timing.
 
@@ -93,6 +95,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(args) > 0 && args[0] == "report" {
 		return runReport(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "history" {
+		return runHistory(ctx, args[1:], stdout, stderr)
 	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {

@@ -59,7 +59,7 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"audit"}, []string{"-email", "-account", "-since", "-limit", "-database-url"}, []string{"-smtp-url", "-send"}},
 		{[]string{"mail", "list"}, []string{"-status", "-limit", "-database-url"}, []string{"-smtp-url", "-send"}},
 		{[]string{"mail", "retry"}, []string{"-database-url", "ID"}, []string{"-status", "-smtp-url"}},
-		{[]string{"purge"}, []string{"-delete-grace", "-mail-retention", "-database-url"}, []string{"-smtp-url", "-status"}},
+		{[]string{"purge"}, []string{"-delete-grace", "-mail-retention", "-audit-retention", "-database-url"}, []string{"-smtp-url", "-status"}},
 		{[]string{"version"}, nil, []string{"-database-url"}},
 	}
 	for _, c := range cases {

@@ -48,6 +48,7 @@ type config struct {
 	NotifyUnknown      bool
 	DeleteGrace        time.Duration
 	MailRetention      time.Duration
+	AuditRetention     time.Duration
 	BreachedCheck      bool
 	PasswordMinLength  int
 	BreachedURL        string
@@ -131,6 +132,7 @@ func settings() []setting {
 		{"breached-url", "ACCOUNTD_BREACHED_URL", "https://api.pwnedpasswords.com/range/", "the range endpoint of the breached-password check", str(func(c *config) *string { return &c.BreachedURL })},
 		{"delete-grace", "ACCOUNTD_DELETE_GRACE", "720h", "how long a deleted account keeps its address before the purge erases it", durationSetting(func(c *config) *time.Duration { return &c.DeleteGrace })},
 		{"mail-retention", "ACCOUNTD_MAIL_RETENTION", "720h", "how long sent and suppressed emails stay in the outbox (accountd mail list) before the hourly purge deletes them; at least 24h", durationSetting(func(c *config) *time.Duration { return &c.MailRetention })},
+		{"audit-retention", "ACCOUNTD_AUDIT_RETENTION", "2160h", "how long audit events (accountd audit) are kept before the hourly purge deletes them; at least 24h", durationSetting(func(c *config) *time.Duration { return &c.AuditRetention })},
 		{"rate-limits", "ACCOUNTD_RATE_LIMITS", "on", "on, or off when a proxy in front already limits", str(func(c *config) *string { return &c.RateLimits })},
 		{"trusted-proxies", "ACCOUNTD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed", str(func(c *config) *string { return &c.TrustedProxies })},
 		{"ipv6-prefix", "ACCOUNTD_IPV6_PREFIX", "64", "IPv6 clients share per-IP limits by this prefix length (IPv4: per address)", intSetting(func(c *config) *int { return &c.IPv6Prefix })},
@@ -431,6 +433,9 @@ func (c *config) finish() error {
 	}
 	if c.MailRetention < account.MinMailRetention {
 		return fmt.Errorf("ACCOUNTD_MAIL_RETENTION: %s is below the minimum of %s", c.MailRetention, account.MinMailRetention)
+	}
+	if c.AuditRetention < account.MinAuditRetention {
+		return fmt.Errorf("ACCOUNTD_AUDIT_RETENTION: %s is below the minimum of %s", c.AuditRetention, account.MinAuditRetention)
 	}
 	if _, err := twofactor.NewTOTP(c.TOTPSkew); err != nil {
 		return fmt.Errorf("ACCOUNTD_TOTP_SKEW: %w", err)

@@ -493,3 +493,54 @@ func TestMailRetentionBelowADayRefused(t *testing.T) {
 		t.Errorf("serve with 1h retention = %v, want a refusal naming ACCOUNTD_MAIL_RETENTION", err)
 	}
 }
+
+// TestPurgeDeletesOldAuditEvents: accountd purge deletes the audit events
+// older than ACCOUNTD_AUDIT_RETENTION, and accountd audit no longer shows
+// them; the newer ones stay.
+func TestPurgeDeletesOldAuditEvents(t *testing.T) {
+	ctx := context.Background()
+	vars := map[string]string{"ACCOUNTD_DATABASE_URL": testDatabaseURL(t), "ACCOUNTD_AUDIT_RETENTION": "48h",
+		"ACCOUNTD_SECRET_KEY": testSecretKey}
+	db, err := openStore(ctx, &config{DatabaseURL: vars["ACCOUNTD_DATABASE_URL"]}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	for _, e := range []struct {
+		typ string
+		age time.Duration
+	}{{"login_failed", 72 * time.Hour}, {"reset_requested", 49 * time.Hour}, {"login", 47 * time.Hour}} {
+		ev := account.Event{Time: now.Add(-e.age), Type: e.typ, Email: "ada@example.com",
+			EmailKey: account.EmailKey("ada@example.com")}
+		if err := db.store.AddEvent(ctx, &ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"purge"}, env(vars), &out, &errb); err != nil {
+		t.Fatalf("purge: %v %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "deleted 2 audit events older than 48h0m0s") {
+		t.Errorf("purge printed %q, want it to report the 2 audit events deleted", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"audit", "-since", "30d"}, env(vars), &out, &errb); err != nil {
+		t.Fatalf("audit: %v %s", err, errb.String())
+	}
+	for typ, kept := range map[string]bool{"login_failed": false, "reset_requested": false, "login": true} {
+		if strings.Contains(out.String(), typ) != kept {
+			t.Errorf("after purge, %s listed: %v, want %v\n%s", typ, !kept, kept, out.String())
+		}
+	}
+}
+
+func TestAuditRetentionBelowADayRefused(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve", "-dev", "-audit-retention", "1h"},
+		env(map[string]string{"ACCOUNTD_DATABASE_URL": filepath.Join(t.TempDir(), "a.db")}), &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "ACCOUNTD_AUDIT_RETENTION") {
+		t.Errorf("serve with 1h audit retention = %v, want a refusal naming ACCOUNTD_AUDIT_RETENTION", err)
+	}
+}

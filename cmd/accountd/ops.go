@@ -206,7 +206,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 func purge(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, rest, err := parseConfigFor(args, getenv, newFlags("purge", stdout, stderr), opsFlags("delete-grace", "mail-retention")...)
+	cfg, rest, err := parseConfigFor(args, getenv, newFlags("purge", stdout, stderr), opsFlags("delete-grace", "mail-retention", "audit-retention")...)
 	if err == nil {
 		err = noArgs("purge", rest)
 	}
@@ -228,11 +228,17 @@ func purge(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	fmt.Fprintf(stdout, "deleted %d sent or suppressed emails older than %s\n", n, cfg.MailRetention)
+	n, err = a.svc.PurgeEvents(ctx, cfg.AuditRetention)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "deleted %d audit events older than %s\n", n, cfg.AuditRetention)
 	return nil
 }
 
-// purgeEvery runs the purges (deleted accounts, old outbox rows) once an
-// hour inside serve; every node may run them, they are idempotent.
+// purgeEvery runs the purges (deleted accounts, old outbox rows, old audit
+// events) once an hour inside serve; every node may run them, they are
+// idempotent.
 func purgeEvery(ctx context.Context, a *app, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -251,6 +257,11 @@ func purgeEvery(ctx context.Context, a *app, every time.Duration) {
 			a.log.Warn("purging old outbox rows failed", "err", err)
 		} else if n > 0 {
 			a.log.Info("deleted old outbox rows", "count", n, "older_than", a.cfg.MailRetention.String())
+		}
+		if n, err := a.svc.PurgeEvents(ctx, a.cfg.AuditRetention); err != nil {
+			a.log.Warn("purging old audit events failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("deleted old audit events", "count", n, "older_than", a.cfg.AuditRetention.String())
 		}
 	}
 }

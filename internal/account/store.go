@@ -191,6 +191,10 @@ type Store interface {
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 	// CountEvents counts the events f selects (its Limit and Offset aside).
 	CountEvents(ctx context.Context, f EventFilter) (int, error)
+	// PurgeEvents deletes the events that happened before t and returns how
+	// many, in short transactions so that requests writing events meanwhile
+	// wait for one of them at most.
+	PurgeEvents(ctx context.Context, before time.Time) (int, error)
 
 	// Operators (docs/api.md#suspension-staff-and-federated-access to docs/api.md#admin-api).
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -49,4 +50,11 @@ func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Ev
 		out = append(out, e)
 	}
 	return out, mapErr(rows.Err())
+}
+
+// PurgeEvents deletes the events older than t, a chunk per transaction
+// through the events_time index.
+func (s *Store) PurgeEvents(ctx context.Context, before time.Time) (int, error) {
+	return s.purgeChunks(ctx, `DELETE FROM events WHERE id = ANY(ARRAY(
+		SELECT id FROM events WHERE time < $1 ORDER BY time LIMIT $2))`, before)
 }

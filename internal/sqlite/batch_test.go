@@ -42,7 +42,7 @@ func TestEnqueueAfterCloseFails(t *testing.T) {
 }
 
 // PurgeMail deletes in chunks; more rows than a chunk all go, the queued
-// ones stay.
+// and dead ones and a sent one of the last day stay.
 func TestPurgeMailInChunks(t *testing.T) {
 	s := migratedStore(t)
 	old := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Microsecond)
@@ -51,8 +51,13 @@ func TestPurgeMailInChunks(t *testing.T) {
 		for i := range n + 3 {
 			m := outboxMail(i)
 			m.CreatedAt, m.Status = old, account.MailSent
-			if i >= n {
+			switch i - n {
+			case 0:
 				m.Status = account.MailQueued
+			case 1:
+				m.Status = account.MailDead
+			case 2:
+				m.CreatedAt = time.Now().Add(-time.Hour).UTC()
 			}
 			if err := tx.EnqueueMail(context.Background(), &m); err != nil {
 				return err
@@ -69,6 +74,37 @@ func TestPurgeMailInChunks(t *testing.T) {
 	}
 	left, err := s.Mails(context.Background(), "", 10)
 	if err != nil || len(left) != 3 {
-		t.Errorf("%d mails left, %v; want the 3 queued", len(left), err)
+		t.Errorf("%d mails left, %v; want the queued, the dead and the recent sent one", len(left), err)
+	}
+}
+
+// PurgeEvents deletes in chunks: more old events than a chunk all go, and
+// the newer ones stay.
+func TestPurgeEventsInChunks(t *testing.T) {
+	s := migratedStore(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	const n = 2*eventPurgeChunk + 100
+	err := s.InTx(context.Background(), func(tx account.Store) error {
+		for i := range n + 3 {
+			e := account.Event{Time: now.Add(-72 * time.Hour), Type: "login", Email: "a@example.com", EmailKey: "a@example.com"}
+			if i >= n {
+				e.Time = now.Add(-time.Duration(i-n) * time.Hour)
+			}
+			if err := tx.AddEvent(context.Background(), &e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PurgeEvents(context.Background(), now.Add(-24*time.Hour))
+	if err != nil || got != n {
+		t.Errorf("PurgeEvents = %d, %v; want %d", got, err, n)
+	}
+	left, err := s.CountEvents(context.Background(), account.EventFilter{})
+	if err != nil || left != 3 {
+		t.Errorf("%d events left, %v; want the 3 of the last day", left, err)
 	}
 }

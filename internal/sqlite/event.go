@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/accountd/accountd/internal/account"
 )
@@ -55,4 +56,12 @@ func (s *Store) Events(ctx context.Context, f account.EventFilter) ([]account.Ev
 		out = append(out, e)
 	}
 	return out, mapErr(rows.Err())
+}
+
+// PurgeEvents deletes the events older than t, a chunk per transaction
+// through the events_time index: the one writer is held for one chunk,
+// never for a day's worth of events (docs/benchmarks.md#a-month-of-history-issue-21).
+func (s *Store) PurgeEvents(ctx context.Context, before time.Time) (int, error) {
+	return s.purgeChunks(ctx, `DELETE FROM events WHERE id IN
+		(SELECT id FROM events WHERE time < ? ORDER BY time LIMIT ?)`, before, eventPurgeChunk)
 }

@@ -200,50 +200,41 @@ func (s *Store) CountMail(ctx context.Context, kind, to string, since time.Time)
 	return n, mapErr(err)
 }
 
-// purgeChunk is how many rows one purge transaction deletes.
-const purgeChunk = 1000
+// purgeChunk is how many mails one purge transaction deletes, and
+// eventPurgeChunk how many events: an event's row sits in four indexes, one
+// of them by address (events_email), so a chunk of old events dirties pages
+// all over it, and a chunk of 1,000 held the writer for about 230 ms at a
+// load average of 20 (docs/benchmarks.md#a-month-of-history-issue-21).
+const (
+	purgeChunk      = 1000
+	eventPurgeChunk = 250
+)
 
-// PurgeMail deletes the sent and suppressed mails created before t. It
-// finds them through a reader, which may scan the whole table (created_at
-// has no index: one more index to update on every insert would cost the
-// reset path), and deletes them by id in small transactions, so the one
-// writer is never held for the scan or for one huge delete.
+// PurgeMail deletes the sent and suppressed mails created before t, a
+// chunk per transaction, found through the partial index
+// mail_outbox_purge: the one writer is held for one chunk at a time, never
+// for the whole purge, and nothing scans the outbox (docs/decisions.md#outbox-retention).
+// INDEXED BY, because without statistics (accountd runs no ANALYZE) SQLite
+// prefers mail_outbox_due for the status and sorts every sent row.
 func (s *Store) PurgeMail(ctx context.Context, before time.Time) (int, error) {
+	return s.purgeChunks(ctx, `DELETE FROM mail_outbox WHERE id IN (SELECT id FROM mail_outbox
+		INDEXED BY mail_outbox_purge WHERE status IN ('sent', 'suppressed') AND created_at < ? ORDER BY created_at LIMIT ?)`, before, purgeChunk)
+}
+
+// purgeChunks runs a purge statement, which takes the cutoff and a chunk
+// size and deletes at most a chunk, until a chunk comes back short, and
+// returns how many rows it deleted in all.
+func (s *Store) purgeChunks(ctx context.Context, query string, before time.Time, chunk int64) (int, error) {
 	total := 0
 	for {
-		rows, err := s.read.QueryContext(ctx, `SELECT id FROM mail_outbox
-			WHERE status IN ('sent', 'suppressed') AND created_at < ? ORDER BY id LIMIT ?`,
-			before.UnixMicro(), purgeChunk)
-		if err != nil {
-			return total, mapErr(err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return total, mapErr(err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(ids) == 0 {
-			return total, mapErr(err)
-		}
-		// By id range, with the conditions checked again: a row may have
-		// changed since the read.
-		res, err := s.write.ExecContext(ctx, `DELETE FROM mail_outbox WHERE id BETWEEN ? AND ?
-			AND status IN ('sent', 'suppressed') AND created_at < ?`, ids[0], ids[len(ids)-1], before.UnixMicro())
+		res, err := s.write.ExecContext(ctx, query, before.UnixMicro(), chunk)
 		if err != nil {
 			return total, mapErr(err)
 		}
 		n, err := res.RowsAffected()
 		total += int(n)
-		if err != nil {
+		if err != nil || n < chunk {
 			return total, err
-		}
-		if len(ids) < purgeChunk {
-			return total, nil
 		}
 	}
 }

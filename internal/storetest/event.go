@@ -99,4 +99,19 @@ var eventTests = []test{
 			diff(t, fmt.Sprintf("Events(%+v)", c.f), events(t, s, c.f), c.want)
 		}
 	}},
+	{"PurgeEvents", func(t *testing.T, s account.Store) {
+		a := "a@example.com"
+		addEvent(t, s, newEvent("login", 0, a, at(-2*time.Hour)))
+		addEvent(t, s, newEvent("login_failed", 0, a, at(-time.Hour-time.Microsecond)))
+		onCutoff := addEvent(t, s, newEvent("login", 0, a, at(-time.Hour)))
+		newer := addEvent(t, s, newEvent("logout", 0, a, base))
+		n, err := s.PurgeEvents(t.Context(), at(-time.Hour))
+		noErr(t, "PurgeEvents", err)
+		diff(t, "PurgeEvents(an hour before) count", n, 2)
+		diff(t, "events left after PurgeEvents", events(t, s, account.EventFilter{Limit: 10}),
+			[]account.Event{newer, onCutoff})
+		n, err = s.PurgeEvents(t.Context(), at(-time.Hour))
+		noErr(t, "PurgeEvents again", err)
+		diff(t, "PurgeEvents again count", n, 0)
+	}},
 }

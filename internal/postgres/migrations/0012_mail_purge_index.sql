@@ -1,0 +1,12 @@
+-- The retention purge (PurgeMail) finds sent and suppressed mail by age;
+-- without this index it read the whole outbox every hour
+-- (docs/benchmarks.md#a-month-of-history-issue-21). The index is partial,
+-- so queueing a mail (the reset request's insert) does not touch it: a row
+-- enters it when the worker marks it sent or suppressed.
+--
+-- Migrations run in a transaction, so this cannot be CONCURRENTLY, and
+-- building it blocks writes to the outbox meanwhile (about a second per
+-- million rows). IF NOT EXISTS lets an operator with a large outbox build it
+-- beforehand without blocking, with the same statement and CONCURRENTLY
+-- (docs/operations.md#disk-and-retention).
+CREATE INDEX IF NOT EXISTS mail_outbox_purge ON mail_outbox(created_at) WHERE status IN ('sent', 'suppressed');
