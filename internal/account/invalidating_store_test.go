@@ -33,7 +33,7 @@ var harmlessToPrincipals = []string{
 	"SetEmailCode", "EmailCode", "DeleteEmailCode",
 	"SignInDevice", "SaveSignInDevice", "PruneSignInDevices",
 	"CreateSocialIdentity", "SocialIdentity", "SocialIdentities", "TouchSocialIdentity",
-	"AddEvent", "Events", "CountEvents",
+	"AddEvent", "Events", "CountEvents", "PurgeEvents",
 	"SearchUsers", "Preferences", "SavePreferences",
 }
 
