@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/mail"
 	"net/url"
 	"runtime"
@@ -518,6 +519,16 @@ func (a *app) adminHandler() http.Handler {
 	hash := web.AdminTokenHash(a.cfg.AdminToken)
 	a.cfg.AdminToken = ""
 	mux.Handle("/admin/", web.NewAdmin(a.svc, a.log, a.reg, web.AdminConfig{TokenHash: hash}))
+	if a.cfg.Pprof {
+		// Off by default: a profile shows the process's internals (goroutine
+		// stacks, allocation sites), never a secret's value, and a CPU
+		// profile costs while it runs (docs/operations.md#profiling). No
+		// /debug/pprof/cmdline: a secret may have been given as a flag.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 
