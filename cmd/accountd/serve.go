@@ -173,7 +173,10 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		// a trusted proxy every client has its IP: one share for all.
 		HashShareSkipIP: cfg.RateLimits == "off",
 		OnHashBusy:      func(reason string) { hashBusy.WithLabelValues(reason).Inc() },
-		Secrets:         secrets,
+		// One argon2id buffer per slot in the heap, never a pile of dead
+		// ones: peak RSS under hashing load (docs/benchmarks.md).
+		CollectAfterHash: true,
+		Secrets:          secrets,
 	}, time.Now, a.wakeWorkers)
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)
