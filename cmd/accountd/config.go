@@ -83,6 +83,7 @@ type config struct {
 	FederatedAccess            string // off, read or write (docs/api.md#suspension-staff-and-federated-access)
 	AdminToken                 string // enables the admin API; a secret: never printed, kept as its hash
 	Pages                      string // all, links or off: which dashboard pages are served
+	Pprof                      bool   // Go's profiles at /debug/pprof/ on the admin listener
 
 	// proxies is TrustedProxies parsed, by finish.
 	proxies []netip.Prefix
@@ -158,6 +159,7 @@ func settings() []setting {
 		{"federated-access", "ACCOUNTD_FEDERATED_ACCESS", "off", "off, read or write: how far staff accounts may act as others with X-Webshare-Federated-Access", str(func(c *config) *string { return &c.FederatedAccess })},
 		{"admin-token", "ACCOUNTD_ADMIN_TOKEN", "", "enables the admin API on the admin listener: the bearer token it wants (at least 32 characters; openssl rand -hex 32)", str(func(c *config) *string { return &c.AdminToken })},
 		{"pages", "ACCOUNTD_PAGES", "all", "the built-in pages: all (sign-up, sign-in and the account), links (only the pages emailed links open) or off", str(func(c *config) *string { return &c.Pages })},
+		{"pprof", "ACCOUNTD_PPROF", "false", "serve Go's runtime profiles (CPU, heap, goroutines) at /debug/pprof/ on the admin listener, for measuring; keep that listener private", boolSetting(func(c *config) *bool { return &c.Pprof })},
 		{"secret-key", "ACCOUNTD_SECRET_KEY", "", "32 random bytes, base64 (openssl rand -base64 32): seals the secrets kept in the database; required outside -dev", str(func(c *config) *string { return &c.SecretKey })},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,36 @@ func TestHealthURL(t *testing.T) {
 	}
 	if _, err := healthURL("9090", false); err == nil {
 		t.Error("healthURL(\"9090\") succeeded, want an error (no host:port)")
+	}
+}
+
+// TestPprofOnlyWhenAsked: the admin listener serves Go's profiles only with
+// ACCOUNTD_PPROF, and never the command line, where a secret may be a flag.
+func TestPprofOnlyWhenAsked(t *testing.T) {
+	for _, c := range []struct {
+		setting string
+		want    map[string]int
+	}{
+		{"", map[string]int{"/debug/pprof/": 404, "/debug/pprof/heap": 404, "/debug/pprof/cmdline": 404}},
+		{"true", map[string]int{"/debug/pprof/": 200, "/debug/pprof/heap": 200, "/debug/pprof/cmdline": 404}},
+	} {
+		vars := map[string]string{}
+		if c.setting != "" {
+			vars["ACCOUNTD_PPROF"] = c.setting
+		}
+		app := startServe(t, vars)
+		for path, want := range c.want {
+			res, err := http.Get(app.admin + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != want {
+				t.Errorf("ACCOUNTD_PPROF=%q: GET %s = %d, want %d", c.setting, path, res.StatusCode, want)
+			}
+		}
+		if err := app.shutdown(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/mail"
 	"net/url"
 	"runtime"
@@ -181,7 +182,10 @@ func newApp(ctx context.Context, cfg *config, log *slog.Logger, migrate bool) (*
 		// a trusted proxy every client has its IP: one share for all.
 		HashShareSkipIP: cfg.RateLimits == "off",
 		OnHashBusy:      func(reason string) { hashBusy.WithLabelValues(reason).Inc() },
-		Secrets:         secrets,
+		// One argon2id buffer per slot in the heap, never a pile of dead
+		// ones: peak RSS under hashing load (docs/benchmarks.md).
+		CollectAfterHash: true,
+		Secrets:          secrets,
 	}, time.Now, a.wakeWorkers)
 	sent, failed := mailMetrics(a.reg)
 	registerQueueMetrics(a.reg, a.store, time.Now)
@@ -541,6 +545,16 @@ func (a *app) adminHandler() http.Handler {
 	hash := web.AdminTokenHash(a.cfg.AdminToken)
 	a.cfg.AdminToken = ""
 	mux.Handle("/admin/", web.NewAdmin(a.svc, a.log, a.reg, web.AdminConfig{TokenHash: hash}))
+	if a.cfg.Pprof {
+		// Off by default: a profile shows the process's internals (goroutine
+		// stacks, allocation sites), never a secret's value, and a CPU
+		// profile costs while it runs (docs/operations.md#profiling). No
+		// /debug/pprof/cmdline: a secret may have been given as a flag.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

@@ -51,6 +51,15 @@ type Config struct {
 	// account: set when the rate limits are off, since behind a proxy that
 	// is not trusted every client has the proxy's IP.
 	HashShareSkipIP bool
+	// CollectAfterHash runs the garbage collector after each hash, before
+	// its slot is given back, so the hash's argon2id buffer (19 MiB, which
+	// golang.org/x/crypto/argon2 allocates anew each time and gives no way to
+	// reuse) is freed before the next hash allocates its own: at most
+	// HashConcurrency buffers are ever in the heap, instead of the collector
+	// letting dead ones pile up to the memory limit (docs/decisions.md,
+	// "One argon2id buffer per hashing slot"). Off in tests, whose hashes
+	// are small.
+	CollectAfterHash bool
 	// OnHashBusy, when set, is called for each request refused a hashing
 	// slot, with the reason: "share" (429) or "wait" (503). A metrics hook.
 	OnHashBusy func(reason string)
@@ -290,6 +299,9 @@ func (s *Service) hashing(ctx context.Context, who asker, fn func()) error {
 	}
 	defer s.slots.release(keys)
 	fn()
+	if s.cfg.CollectAfterHash {
+		runtime.GC()
+	}
 	return nil
 }
 

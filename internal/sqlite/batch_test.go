@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -106,5 +107,32 @@ func TestPurgeEventsInChunks(t *testing.T) {
 	left, err := s.CountEvents(context.Background(), account.EventFilter{})
 	if err != nil || left != 3 {
 		t.Errorf("%d events left, %v; want the 3 of the last day", left, err)
+	}
+}
+
+// TestBatchGivesEachMailItsOwnID: mails queued together, in multi-row
+// INSERTs of every size, each get the id of their own row.
+func TestBatchGivesEachMailItsOwnID(t *testing.T) {
+	s := migratedStore(t)
+	ctx := context.Background()
+	for _, n := range []int{1, 3, 4, 21, 64, 85, maxBatch} {
+		ms := make([]*account.Mail, n)
+		for i := range ms {
+			m := outboxMail(i)
+			m.To = fmt.Sprintf("n%d-%d@example.com", n, i)
+			ms[i] = &m
+		}
+		if err := insertAll(ctx, s.db.w, ms); err != nil {
+			t.Fatalf("insertAll of %d: %v", n, err)
+		}
+		seen := map[int64]bool{}
+		for _, m := range ms {
+			got, err := s.MailByID(ctx, m.ID)
+			if err != nil || got.To != m.To || seen[m.ID] {
+				t.Fatalf("batch of %d: mail to %s has id %d, which holds %q (err %v, seen before %v)",
+					n, m.To, m.ID, got.To, err, seen[m.ID])
+			}
+			seen[m.ID] = true
+		}
 	}
 }

@@ -53,19 +53,17 @@ func (s *Store) EnqueueMail(ctx context.Context, m *account.Mail) error {
 	return err
 }
 
+// mailInsert begins an INSERT of outbox rows; VALUES follow.
+const mailInsert = `INSERT INTO mail_outbox (kind, recipient, locale, data,
+	message_id, status, attempts, last_error, created_at, next_at, sent_at) VALUES `
+
 // insertMail inserts one outbox row and returns its id.
 func insertMail(ctx context.Context, c conn, m *account.Mail) (int64, error) {
-	data, err := encodeData(m.Data)
+	ids, err := insertMails(ctx, c, []*account.Mail{m}, nil)
 	if err != nil {
 		return 0, err
 	}
-	var id int64
-	err = c.QueryRowContext(ctx, `INSERT INTO mail_outbox (kind, recipient, locale, data,
-		message_id, status, attempts, last_error, created_at, next_at, sent_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		m.Kind, m.To, m.Locale, data, m.MessageID, string(m.Status), m.Attempts, m.LastError,
-		micros(m.CreatedAt), micros(m.NextAt), micros(m.SentAt)).Scan(&id)
-	return id, mapErr(err)
+	return ids[0], nil
 }
 
 // ClaimMail leases due mails: one statement on the single writer connection,
