@@ -10,7 +10,9 @@
 // enum-timing (known against unknown addresses, for reset and login, with
 // the two-sample Kolmogorov–Smirnov test). It prints a table, Markdown or
 // JSON. It uses the standard library for load (docs/architecture.md#dependencies) and
-// github.com/emersion/go-smtp for the sink. See docs/benchmarks.md.
+// github.com/emersion/go-smtp for the sink. Its seed subcommand writes up to
+// millions of accounts straight into a database, for -seeded runs at scale
+// (seed.go). See docs/benchmarks.md.
 package main
 
 import (
