@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -37,8 +38,14 @@ func newBench(cfg config, log io.Writer) (*bench, error) {
 	} else {
 		b.tokens = &inbox{base: cfg.url, client: &http.Client{Timeout: 30 * time.Second}}
 	}
-	for i := range cfg.accounts {
-		b.known = append(b.known, knownEmail(i))
+	if cfg.seeded > 0 {
+		for _, i := range spread(cfg.seeded, cfg.accounts) {
+			b.known = append(b.known, seedEmail(i))
+		}
+	} else {
+		for i := range cfg.accounts {
+			b.known = append(b.known, knownEmail(i))
+		}
 	}
 	b.bodies = newBodies(b.known, cfg.password)
 	return b, nil
@@ -64,6 +71,20 @@ func (b *bench) logf(format string, args ...any) {
 // that has none.
 func knownEmail(i int) string   { return fmt.Sprintf("bench-%05d@bench.example.org", i) }
 func unknownEmail(i int) string { return fmt.Sprintf("ghost-%05d@bench.example.org", i) }
+
+// spread picks k distinct numbers in [0, n), one at random in each of k
+// equal stretches, and shuffles them: the known addresses of a run over
+// seeded accounts then reach every part of the tables and their indexes,
+// in no order a cache could follow, not just the first k rows.
+func spread(n, k int) []int {
+	out := make([]int, k)
+	for i := range out {
+		lo, hi := i*n/k, (i+1)*n/k
+		out[i] = lo + mrand.N(hi-lo)
+	}
+	mrand.Shuffle(k, func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
 
 // run runs every scenario at every concurrency and returns the report.
 func (b *bench) run(ctx context.Context) Report {
@@ -126,12 +147,15 @@ func (b *bench) scenario(ctx context.Context, name string, c int) []Row {
 }
 
 // setupAccounts registers the bench accounts, or logs in to those that
-// exist already (register answers 200 with logged_in_existing_user then),
+// exist already (with -seeded, only checks that the last seeded one does) (register answers 200 with logged_in_existing_user then),
 // with the Go client, setupConcurrency at a time. Setup is not measured.
 func (b *bench) setupAccounts(ctx context.Context) error {
 	start := time.Now()
 	c := client.New(b.cfg.url, client.WithUserAgent(userAgent),
 		client.WithHTTPClient(&http.Client{Timeout: time.Minute}))
+	if b.cfg.seeded > 0 {
+		return b.checkSeeded(ctx, c)
+	}
 	emails := make(chan string)
 	errs := make(chan error, len(b.known))
 	var wg sync.WaitGroup
@@ -164,6 +188,19 @@ feed:
 			err, b.cfg.url)
 	}
 	b.logf("%d accounts ready in %v", len(b.known), time.Since(start).Round(time.Millisecond))
+	return ctx.Err()
+}
+
+// checkSeeded logs in to the last seeded account, so a run against a
+// database seeded with fewer accounts (or another password) stops at once
+// rather than measuring unknown addresses.
+func (b *bench) checkSeeded(ctx context.Context, c *client.Client) error {
+	last := seedEmail(b.cfg.seeded - 1)
+	if _, err := c.Login(ctx, client.LoginRequest{Email: last, Password: b.cfg.password, Recaptcha: "x"}); err != nil {
+		return fmt.Errorf("signing in as %s: %w (was the database seeded with accountd-bench seed -users %d and this -password?)",
+			last, err, b.cfg.seeded)
+	}
+	b.logf("%d of %d seeded accounts in use", len(b.known), b.cfg.seeded)
 	return ctx.Err()
 }
 

@@ -10,7 +10,9 @@
 // enum-timing (known against unknown addresses, for reset and login, with
 // the two-sample Kolmogorov–Smirnov test). It prints a table, Markdown or
 // JSON. It uses the standard library for load (docs/architecture.md#dependencies) and
-// github.com/emersion/go-smtp for the sink. See docs/benchmarks.md.
+// github.com/emersion/go-smtp for the sink. Its seed subcommand writes up to
+// millions of accounts straight into a database, for -seeded runs at scale
+// (seed.go). See docs/benchmarks.md.
 package main
 
 import (
@@ -42,6 +44,10 @@ func main() {
 	}
 }
 
+// defaultBenchPassword is the password of the bench's accounts, registered
+// or seeded.
+const defaultBenchPassword = "Bench-Horse-7391-Staple"
+
 // scenarioNames are the scenarios, in the order they run by default.
 var scenarioNames = []string{"reset-request", "login", "complete", "mail-latency", "enum-timing", "forward-auth"}
 
@@ -57,6 +63,7 @@ type config struct {
 	enumN            int
 	enumDuration     time.Duration
 	accounts         int
+	seeded           int
 	setupConcurrency int
 	password         string
 	smtpListen       string
@@ -78,6 +85,8 @@ Usage:
   accountd-bench report [-format F] FILE  print a saved -json-out report again
   accountd-bench history -database-url U  fill a database with a month of mail and
                                           audit history and measure claim, stats, purges
+  accountd-bench seed -database-url U -users N [-password P]
+                                          write N accounts straight into a database, for -seeded N
 
 Scenarios: reset-request, login, complete, mail-latency, enum-timing.
 
@@ -98,6 +107,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if len(args) > 0 && args[0] == "history" {
 		return runHistory(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "seed" {
+		return runSeed(ctx, args[1:], stdout, stderr)
 	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
@@ -146,9 +158,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.enumN, "enum-n", 2000, "enum-timing requests of each kind (known, unknown)")
 	fs.StringVar(&c.enumOrder, "enum-order", "shuffle", "enum-timing order of known and unknown requests: shuffle or alternate")
 	fs.DurationVar(&c.enumDuration, "enum-duration", 10*time.Minute, "bound on each enum-timing run")
-	fs.IntVar(&c.accounts, "accounts", 256, "accounts to register (or reuse) before the scenarios")
+	fs.IntVar(&c.accounts, "accounts", 256, "accounts to register (or reuse) before the scenarios; with -seeded, how many of the seeded accounts to use")
+	fs.IntVar(&c.seeded, "seeded", 0, "use the accounts 0 … N-1 made by accountd-bench seed -users N instead of registering; the -accounts used are spread over the whole range")
 	fs.IntVar(&c.setupConcurrency, "setup-c", 16, "concurrent clients while registering accounts and asking for reset tokens")
-	fs.StringVar(&c.password, "password", "Bench-Horse-7391-Staple", "password of the accounts")
+	fs.StringVar(&c.password, "password", defaultBenchPassword, "password of the accounts")
 	fs.StringVar(&c.smtpListen, "smtp-listen", "", "run an SMTP sink on this loopback address (point ACCOUNTD_SMTP_URL at it); without it, complete reads /dev/mail/ and mail-latency is skipped")
 	fs.IntVar(&c.pid, "pid", 0, "accountd's process id, to report its peak resident memory")
 	fs.DurationVar(&c.floorDuration, "floor-duration", 5*time.Second, "how long to measure the HTTP floor before each reset-request run")
@@ -203,6 +216,12 @@ func (c config) check() error {
 	}
 	if c.accounts < 1 || c.duration <= 0 || c.enumN < 1 {
 		return errors.New("-accounts, -duration and -enum-n must be positive")
+	}
+	if c.seeded < 0 || c.seeded > maxSeedUsers {
+		return fmt.Errorf("-seeded %d: want 0 to %d", c.seeded, maxSeedUsers)
+	}
+	if c.seeded > 0 && c.accounts > c.seeded {
+		return fmt.Errorf("-accounts %d is more than the %d -seeded accounts", c.accounts, c.seeded)
 	}
 	if c.enumOrder != "shuffle" && c.enumOrder != "alternate" {
 		return fmt.Errorf("-enum-order %q: want shuffle or alternate", c.enumOrder)

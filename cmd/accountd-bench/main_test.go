@@ -2,9 +2,14 @@ package main
 
 import (
 	"io"
+	"os"
 	"slices"
 	"testing"
+
+	"github.com/accountd/accountd/internal/testenv"
 )
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 func TestParseFlags(t *testing.T) {
 	c, err := parseFlags([]string{"-c", "1, 8,64", "-url", "http://localhost:18080", "login", "complete"}, io.Discard)

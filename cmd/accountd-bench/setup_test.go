@@ -24,17 +24,8 @@ import (
 // against a real accountd, again without harm on a second run (the accounts
 // sign in), and says what went wrong when accountd refuses.
 func TestSetupAccounts(t *testing.T) {
-	store := testdb.SQLiteStore(t)
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
-	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
-		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 3, MailDomain: "example.com", Policy: password.DefaultPolicy(),
-		Secrets: secretbox.NewRandom()}, time.Now, nil)
-	h := web.New(svc, captcha.None{}, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		web.NewMetrics(prometheus.NewRegistry()), web.Config{MinPasswordLength: 8})
-	srv := httptest.NewServer(openapitest.Handler(t, h))
-	t.Cleanup(srv.Close)
-
-	b := &bench{cfg: config{url: srv.URL, setupConcurrency: 3, password: "Correct-Horse-7391"}, log: io.Discard}
+	url := serveAccountd(t, testdb.SQLiteStore(t))
+	b := &bench{cfg: config{url: url, setupConcurrency: 3, password: "Correct-Horse-7391"}, log: io.Discard}
 	for i := range 7 {
 		b.known = append(b.known, knownEmail(i))
 	}
@@ -50,4 +41,19 @@ func TestSetupAccounts(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "400 email: unique") {
 		t.Errorf("setup with another password = %v, want the 400 email/unique named", err)
 	}
+}
+
+// serveAccountd serves a real accountd (captcha off, cheap hashing) on store
+// and returns its URL.
+func serveAccountd(t *testing.T, store account.Store) string {
+	t.Helper()
+	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+	svc := account.NewService(store, hasher, account.Config{DashboardURL: "https://dash.example.com",
+		ResetTokenTTL: time.Hour, ResetEmailsPerHour: 3, MailDomain: "example.com", Policy: password.DefaultPolicy(),
+		Secrets: secretbox.NewRandom()}, time.Now, nil)
+	h := web.New(svc, captcha.None{}, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		web.NewMetrics(prometheus.NewRegistry()), web.Config{MinPasswordLength: 8})
+	srv := httptest.NewServer(openapitest.Handler(t, h))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
