@@ -19,6 +19,18 @@ func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
 	return mapErr(err)
 }
 
+// AddEvents stores the events in one transaction.
+func (s *Store) AddEvents(ctx context.Context, events []account.Event) error {
+	return s.InTx(ctx, func(tx account.Store) error {
+		for i := range events {
+			if err := tx.AddEvent(ctx, &events[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // eventMatch is the WHERE clause of a filter, with its arguments.
 func eventMatch(f account.EventFilter) (string, []any) {
 	return ` WHERE ((? = '' AND ? = 0) OR (? <> '' AND email_key = ?) OR (? <> 0 AND user_id = ?)) AND time >= ?

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
@@ -29,17 +30,53 @@ func scanUser(row interface{ Scan(...any) error }) (account.User, error) {
 	return u, nil
 }
 
-// CreateUser inserts a user and sets its ID.
-func (s *Store) CreateUser(ctx context.Context, u *account.User) error {
-	err := s.write.QueryRowContext(ctx, `INSERT INTO users (email, email_key, password_hash,
-		first_name, last_name, timezone, email_verified, marketing_accepted, created_at,
-		updated_at, last_login, password_changed_at, email_changed_at, deleted_at, activation_sent_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		u.Email, u.EmailKey, u.PasswordHash, u.FirstName, u.LastName, u.Timezone,
+// insertUser inserts the user of userArgs.
+const insertUser = `INSERT INTO users (email, email_key, password_hash,
+	first_name, last_name, timezone, email_verified, marketing_accepted, created_at,
+	updated_at, last_login, password_changed_at, email_changed_at, deleted_at, activation_sent_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// userArgs are the arguments of insertUser.
+func userArgs(u *account.User) []any {
+	return []any{u.Email, u.EmailKey, u.PasswordHash, u.FirstName, u.LastName, u.Timezone,
 		u.EmailVerified, u.MarketingEmailAccepted, micros(u.CreatedAt), micros(u.UpdatedAt),
 		micros(u.LastLogin), micros(u.PasswordChangedAt), micros(u.EmailChangedAt),
-		micros(u.DeletedAt), micros(u.ActivationSentAt)).Scan(&u.ID)
-	return mapErr(err)
+		micros(u.DeletedAt), micros(u.ActivationSentAt)}
+}
+
+// CreateUser inserts a user and sets its ID.
+func (s *Store) CreateUser(ctx context.Context, u *account.User) error {
+	return mapErr(s.write.QueryRowContext(ctx, insertUser+` RETURNING id`, userArgs(u)...).Scan(&u.ID))
+}
+
+// CreateUsersIfAbsent inserts the users whose email key is free, one
+// statement each (prepared once per connection: the statement cache), in
+// one transaction; a taken key makes DO NOTHING return no row.
+func (s *Store) CreateUsersIfAbsent(ctx context.Context, users []*account.User) (int, error) {
+	n := 0
+	err := s.InTx(ctx, func(tx account.Store) error {
+		w := tx.(*Store).write
+		for _, u := range users {
+			err := w.QueryRowContext(ctx, insertUser+` ON CONFLICT (email_key) DO NOTHING RETURNING id`,
+				userArgs(u)...).Scan(&u.ID)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				u.ID = 0
+			case err != nil:
+				return mapErr(err)
+			default:
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, u := range users {
+			u.ID = 0 // rolled back: no ID names a row
+		}
+		return 0, err
+	}
+	return n, nil
 }
 
 // UserByID returns the user with the given id.
