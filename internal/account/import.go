@@ -224,3 +224,19 @@ func (im *importer) unwritten(err error) error {
 	first, last := im.batch[0].line, im.batch[len(im.batch)-1].line
 	return fmt.Errorf("lines %d to %d not written: %w", first, last, err)
 }
+
+// SetInsertedIDs is for stores implementing CreateUsersIfAbsent: given the
+// IDs of the rows a bulk insert made, by email key, it sets the ID of the
+// first user of each key (the one inserted: later ones of the same key
+// were skipped) and returns how many it set.
+func SetInsertedIDs(users []*User, ids map[string]int64) int {
+	n := 0
+	for _, u := range users {
+		if id, ok := ids[u.EmailKey]; ok {
+			u.ID = id
+			delete(ids, u.EmailKey)
+			n++
+		}
+	}
+	return n
+}

@@ -88,16 +88,7 @@ func (s *Store) CreateUsersIfAbsent(ctx context.Context, users []*account.User) 
 	if err != nil {
 		return 0, mapErr(err)
 	}
-	n := 0
-	for _, u := range users {
-		// The first user of a key is the one inserted; the later ones keep 0.
-		if id, ok := ids[u.EmailKey]; ok {
-			u.ID = id
-			delete(ids, u.EmailKey)
-			n++
-		}
-	}
-	return n, nil
+	return account.SetInsertedIDs(users, ids), nil
 }
 
 // userArrays holds the columns of users to insert, one array each.

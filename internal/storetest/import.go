@@ -68,9 +68,14 @@ var importTests = []test{
 			u := newActiveUser(i)
 			users[i] = &u
 		}
-		createIfAbsent(t, s, users, len(users))
-		for _, i := range []int{0, 777, len(users) - 1} {
+		// A repeat far from its first, as a store writing in chunks sees it.
+		users[1000].Email, users[1000].EmailKey = "USER.3@example.com", users[3].EmailKey
+		createIfAbsent(t, s, users, len(users)-1)
+		for _, i := range []int{0, 3, 777, len(users) - 1} {
 			diff(t, fmt.Sprintf("UserByID(%d)", users[i].ID), userByID(t, s, users[i].ID), *users[i])
+		}
+		if users[1000].ID != 0 {
+			t.Errorf("the repeat of user 3's address got ID %d, want 0", users[1000].ID)
 		}
 		createIfAbsent(t, s, users[:10], 0)
 	}},
