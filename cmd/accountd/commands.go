@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -47,6 +48,13 @@ func commands() []command {
 		{"user revoke-staff", "[flags] EMAIL", "remove an account's staff mark", "", userCommand("revoke-staff", nil, userStaff(false))},
 		{"user delete", "[flags] EMAIL", "delete an account as its owner would (purged after the grace period)", "",
 			userCommand("delete", nil, userDelete)},
+		{"import users", "[-batch N] [-progress N] [flags] FILE", "create accounts from a JSON-lines file (FILE - reads the standard input)",
+			"One JSON object a line: email and password_hash (argon2id, bcrypt or Django's pbkdf2_sha256)\n" +
+				"required; first_name, last_name, created_at (RFC 3339) and email_verified optional. An address\n" +
+				"that has an account is skipped, never overwritten, so the same file can be imported again.\n" +
+				"A bad line is reported on stderr with its number and skipped; the exit status is then 1.\n" +
+				"The users sign in with their old passwords, rehashed with argon2id then. No email is sent.",
+			importUsers(os.Stdin)},
 		{"audit", "[-email E | -account ID] [-since D] [-type T] [flags]", "print audit events, newest first",
 			"-email and -account each select one account's whole history, across changes of its address.", audit},
 		{"mail list", "[-status S] [flags]", "list the email outbox (ID is for mail retry; INBOX is the /dev/mail/ page)", "", mailList},

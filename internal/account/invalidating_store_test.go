@@ -16,7 +16,7 @@ import (
 // test until it is put in one of the two.
 var harmlessToPrincipals = []string{
 	"InTx", "Ping",
-	"CreateUser", "UserByID", "UserByEmailKey", "RehashPassword", "SetLastLogin", "SetActivationSent",
+	"CreateUser", "CreateUsersIfAbsent", "UserByID", "UserByEmailKey", "RehashPassword", "SetLastLogin", "SetActivationSent",
 	"CreateToken", "TokenByHash", "APIKeys", "APIKey", "SetTokenLabel",
 	// TouchToken only moves a token's last use later: it extends, never ends.
 	"TouchToken", "LoginTokens", "LoginToken",
@@ -33,7 +33,7 @@ var harmlessToPrincipals = []string{
 	"SetEmailCode", "EmailCode", "DeleteEmailCode",
 	"SignInDevice", "SaveSignInDevice", "PruneSignInDevices",
 	"CreateSocialIdentity", "SocialIdentity", "SocialIdentities", "TouchSocialIdentity",
-	"AddEvent", "Events", "CountEvents", "PurgeEvents",
+	"AddEvent", "AddEvents", "Events", "CountEvents", "PurgeEvents",
 	"SearchUsers", "Preferences", "SavePreferences",
 }
 

@@ -15,6 +15,11 @@ type Store interface {
 	Ping(ctx context.Context) error
 
 	CreateUser(ctx context.Context, u *User) error
+	// CreateUsersIfAbsent inserts, in order and in one transaction, each of
+	// users whose email key neither a stored user nor an earlier one of
+	// users has, and sets its ID; a user whose key is taken keeps ID 0 and
+	// changes nothing. It returns how many it inserted (a bulk import).
+	CreateUsersIfAbsent(ctx context.Context, users []*User) (int, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	UserByEmailKey(ctx context.Context, key string) (User, error)
 	SetPassword(ctx context.Context, userID int64, hash string, changedAt time.Time) error
@@ -188,6 +193,9 @@ type Store interface {
 	TouchSocialIdentity(ctx context.Context, id int64, email string, t time.Time) error
 
 	AddEvent(ctx context.Context, e *Event) error
+	// AddEvents stores several audit events in one transaction; their IDs
+	// are not read back.
+	AddEvents(ctx context.Context, events []Event) error
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 	// CountEvents counts the events f selects (its Limit and Offset aside).
 	CountEvents(ctx context.Context, f EventFilter) (int, error)

@@ -75,6 +75,10 @@ func FuzzVerify(f *testing.F) {
 		if rehash && !ok {
 			t.Errorf("Verify(%q, %q) = needsRehash without ok", pw, encoded)
 		}
+		// An import stores what HashFormat accepts: exactly what Verify reads.
+		if _, ferr := HashFormat(encoded); (ferr == nil) != (err == nil) {
+			t.Errorf("HashFormat(%q) = %v but Verify = %v: they must agree", encoded, ferr, err)
+		}
 	})
 }
 

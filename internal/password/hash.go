@@ -87,8 +87,44 @@ func (h *Hasher) Verify(pw, encoded string) (ok, needsRehash bool, err error) {
 		ok, err = verifyImported(pw, encoded, matchDjango)
 		return ok, ok, err
 	}
-	// Never echo the stored value: it is a secret even when malformed.
-	return false, false, errors.New("password: unrecognised hash format")
+	return false, false, errUnrecognised
+}
+
+// errUnrecognised never echoes the hash: it is a secret even when malformed.
+var errUnrecognised = errors.New("password: unrecognised hash format (want argon2id, bcrypt or pbkdf2_sha256)")
+
+// Hash formats, as HashFormat names them.
+const (
+	FormatArgon2id     = "argon2id"
+	FormatBcrypt       = "bcrypt"
+	FormatDjangoPBKDF2 = "pbkdf2_sha256"
+)
+
+// HashFormat names the format of a hash Verify can read (FormatArgon2id,
+// FormatBcrypt or FormatDjangoPBKDF2) after parsing it as Verify does, its
+// parameters within the same bounds, without computing it; otherwise it
+// returns Verify's error. An import checks each hash with it, so that a
+// hash no password could match is refused before it is stored. The error
+// never quotes the hash.
+func HashFormat(encoded string) (string, error) {
+	var format string
+	var err error
+	switch {
+	case strings.HasPrefix(encoded, argon2idPrefix):
+		format = FormatArgon2id
+		_, err = parseArgon2id(encoded)
+	case isBcrypt(encoded):
+		format, err = FormatBcrypt, checkBcrypt(encoded)
+	case strings.HasPrefix(encoded, djangoPrefix):
+		format = FormatDjangoPBKDF2
+		_, err = parseDjango(encoded)
+	default:
+		err = errUnrecognised
+	}
+	if err != nil {
+		return "", err
+	}
+	return format, nil
 }
 
 // VerifyDummy does the same work as Verify of a wrong password against a real

@@ -203,6 +203,7 @@ func TestVerifyMalformed(t *testing.T) {
 		"$2b$99" + string(bc[6:]), // cost out of range
 		"$2b$31" + string(bc[6:]), // cost above our cap
 		"$2b$04$" + strings.Repeat("!", 53),
+		string(bc[:59]) + "!", // damaged in the hash part, which x/crypto compares without parsing
 		"pbkdf2_sha256$",
 		"pbkdf2_sha256$24000$seasalt",
 		"pbkdf2_sha256$0$seasalt$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc=",
@@ -218,6 +219,34 @@ func TestVerifyMalformed(t *testing.T) {
 		ok, rehash, err := h.Verify("pw", encoded)
 		if err == nil || ok || rehash {
 			t.Errorf("Verify(%q) = %v, %v, %v, want false, false, an error", encoded, ok, rehash, err)
+		}
+		// An import refuses what Verify refuses, without quoting it.
+		if format, err := HashFormat(encoded); err == nil || format != "" ||
+			len(encoded) > 8 && strings.Contains(err.Error(), encoded) {
+			t.Errorf("HashFormat(%q) = %q, %v, want an error that does not quote the hash", encoded, format, err)
+		}
+	}
+}
+
+// TestHashFormat: each format Verify reads is named, parameters other
+// than ours included (they are rehashed at the next sign-in).
+func TestHashFormat(t *testing.T) {
+	bc, err := bcrypt.GenerateFromPassword([]byte("pw"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := mustHash(t, &Hasher{Params: Params{Memory: 128, Time: 3, Threads: 2, KeyLen: 16, SaltLen: 8}}, "pw")
+	for _, c := range []struct{ encoded, want string }{
+		{mustHash(t, NewHasher(fastParams()), "pw"), FormatArgon2id},
+		{other, FormatArgon2id},
+		{string(bc), FormatBcrypt},
+		{"$2b$" + string(bc[4:]), FormatBcrypt},
+		{"$2y$" + string(bc[4:]), FormatBcrypt},
+		{"pbkdf2_sha256$24000$seasalt$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc=", FormatDjangoPBKDF2},
+		{"pbkdf2_sha256$1000000$" + strings.Repeat("s", 22) + "$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc=", FormatDjangoPBKDF2},
+	} {
+		if got, err := HashFormat(c.encoded); got != c.want || err != nil {
+			t.Errorf("HashFormat(%q) = %q, %v, want %q", c.encoded, got, err, c.want)
 		}
 	}
 }

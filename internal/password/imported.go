@@ -48,22 +48,40 @@ func isBcrypt(encoded string) bool {
 		strings.HasPrefix(encoded, "$2y$")
 }
 
-// matchBcrypt compares pw with a bcrypt hash. Passwords longer than 72 bytes
-// are compared as bcrypt implementations made them: only the first 72 count.
-func matchBcrypt(pw, encoded string) (bool, error) {
-	// x/crypto's parser ignores the total length, so check it to report
-	// truncated or padded hashes as malformed rather than as a mismatch.
+// bcryptAlphabet is the base64 alphabet of bcrypt's salt and hash.
+const bcryptAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// checkBcrypt parses a bcrypt hash without computing it: its length, its
+// cost within maxBcryptCost, and the 53 characters of salt and hash in
+// bcrypt's alphabet. x/crypto's parser checks neither the length nor the
+// hash's characters, and the salt's only when it computes: without this a
+// truncated or damaged hash would fail every login as a wrong password.
+func checkBcrypt(encoded string) error {
 	if len(encoded) != bcryptLen {
-		return false, errors.New("password: malformed bcrypt hash")
+		return errors.New("password: malformed bcrypt hash")
 	}
 	cost, err := bcrypt.Cost([]byte(encoded))
 	if err != nil {
-		return false, fmt.Errorf("password: malformed bcrypt hash: %w", err)
+		return fmt.Errorf("password: malformed bcrypt hash: %w", err)
 	}
 	if cost > maxBcryptCost {
-		return false, fmt.Errorf("password: bcrypt cost %d above %d", cost, maxBcryptCost)
+		return fmt.Errorf("password: bcrypt cost %d above %d", cost, maxBcryptCost)
 	}
-	err = bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw))
+	for _, c := range encoded[len(encoded)-53:] {
+		if !strings.ContainsRune(bcryptAlphabet, c) {
+			return errors.New("password: malformed bcrypt hash: a character outside its alphabet")
+		}
+	}
+	return nil
+}
+
+// matchBcrypt compares pw with a bcrypt hash. Passwords longer than 72 bytes
+// are compared as bcrypt implementations made them: only the first 72 count.
+func matchBcrypt(pw, encoded string) (bool, error) {
+	if err := checkBcrypt(encoded); err != nil {
+		return false, err
+	}
+	err := bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw))
 	switch {
 	case err == nil:
 		return true, nil
@@ -73,25 +91,41 @@ func matchBcrypt(pw, encoded string) (bool, error) {
 	return false, fmt.Errorf("password: malformed bcrypt hash: %w", err)
 }
 
-// matchDjango compares pw with Django's pbkdf2_sha256$<iterations>$<salt>$<b64 key>,
+// parsedDjango is a parsed pbkdf2_sha256 hash.
+type parsedDjango struct {
+	iterations int
+	salt       string
+	key        []byte
+}
+
+// parseDjango parses Django's pbkdf2_sha256$<iterations>$<salt>$<b64 key>,
 // whose key is PBKDF2-HMAC-SHA256 of the UTF-8 password and salt, 32 bytes,
 // in padded standard base64.
-func matchDjango(pw, encoded string) (bool, error) {
+func parseDjango(encoded string) (parsedDjango, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 4 || parts[0] != "pbkdf2_sha256" || parts[2] == "" {
-		return false, errors.New("password: malformed pbkdf2_sha256 hash")
+		return parsedDjango{}, errors.New("password: malformed pbkdf2_sha256 hash")
 	}
 	iter, err := strconv.Atoi(parts[1])
 	if err != nil || iter < 1 || iter > maxDjangoIterations {
-		return false, fmt.Errorf("password: pbkdf2_sha256 iterations not in 1..%d", maxDjangoIterations)
+		return parsedDjango{}, fmt.Errorf("password: pbkdf2_sha256 iterations not in 1..%d", maxDjangoIterations)
 	}
-	want, err := base64.StdEncoding.DecodeString(parts[3])
-	if err != nil || len(want) != sha256.Size {
-		return false, errors.New("password: malformed pbkdf2_sha256 key")
+	key, err := base64.StdEncoding.DecodeString(parts[3])
+	if err != nil || len(key) != sha256.Size {
+		return parsedDjango{}, errors.New("password: malformed pbkdf2_sha256 key")
 	}
-	got, err := pbkdf2.Key(sha256.New, pw, []byte(parts[2]), iter, sha256.Size)
+	return parsedDjango{iterations: iter, salt: parts[2], key: key}, nil
+}
+
+// matchDjango compares pw with a Django pbkdf2_sha256 hash.
+func matchDjango(pw, encoded string) (bool, error) {
+	d, err := parseDjango(encoded)
+	if err != nil {
+		return false, err
+	}
+	got, err := pbkdf2.Key(sha256.New, pw, []byte(d.salt), d.iterations, sha256.Size)
 	if err != nil {
 		return false, fmt.Errorf("password: pbkdf2_sha256: %w", err)
 	}
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	return subtle.ConstantTimeCompare(got, d.key) == 1, nil
 }

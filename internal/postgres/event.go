@@ -18,6 +18,26 @@ func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
 	return mapErr(err)
 }
 
+// AddEvents stores the events with one statement, each column one array
+// parameter (as CreateUsersIfAbsent does).
+func (s *Store) AddEvents(ctx context.Context, events []account.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	n := len(events)
+	times, uids := make([]pgtype.Timestamptz, n), make([]pgtype.Int8, n)
+	typ, email, key, ip, ua, detail := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n)
+	for i, e := range events {
+		times[i], uids[i] = tstz(e.Time), pgtype.Int8{Int64: e.UserID, Valid: e.UserID != 0}
+		typ[i], email[i], key[i], ip[i], ua[i], detail[i] = e.Type, e.Email, e.EmailKey, e.IP, e.UserAgent, e.Detail
+	}
+	_, err := s.q.Exec(ctx, `INSERT INTO events (time, type, user_id, email, email_key, ip, user_agent, detail)
+		SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::bigint[], $4::text[], $5::text[],
+			$6::text[], $7::text[], $8::text[])`, times, typ, uids, email, key, ip, ua, detail)
+	return mapErr(err)
+}
+
 // eventMatch is the WHERE clause of a filter; its arguments are $1..$4.
 const eventMatch = ` WHERE (($1::text = '' AND $2::bigint = 0) OR ($1 <> '' AND email_key = $1) OR ($2 <> 0 AND user_id = $2))
 		AND ($3::timestamptz IS NULL OR time >= $3) AND ($4::text = '' OR type = $4)`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/accountd/accountd/internal/account"
@@ -41,6 +42,70 @@ func (s *Store) CreateUser(ctx context.Context, u *account.User) error {
 		tstz(u.LastLogin), tstz(u.PasswordChangedAt), tstz(u.EmailChangedAt),
 		tstz(u.DeletedAt), tstz(u.ActivationSentAt)).Scan(&u.ID)
 	return mapErr(err)
+}
+
+// CreateUsersIfAbsent inserts the users whose email key is free with one
+// statement: each column is one array parameter, unnested into rows in the
+// order given, so the statement is the same whatever the number of users
+// (pgx prepares it once per connection) and a batch costs one round trip.
+// ON CONFLICT DO NOTHING skips a key taken by a stored row or by an earlier
+// row of the same statement.
+func (s *Store) CreateUsersIfAbsent(ctx context.Context, users []*account.User) (int, error) {
+	if len(users) == 0 {
+		return 0, nil
+	}
+	var c userArrays
+	for _, u := range users {
+		c.add(u)
+		u.ID = 0
+	}
+	rows, err := s.q.Query(ctx, `INSERT INTO users (email, email_key, password_hash,
+		first_name, last_name, timezone, email_verified, marketing_accepted, created_at,
+		updated_at, last_login, password_changed_at, email_changed_at, deleted_at, activation_sent_at)
+		SELECT email, email_key, password_hash, first_name, last_name, timezone, email_verified,
+			marketing_accepted, created_at, updated_at, last_login, password_changed_at,
+			email_changed_at, deleted_at, activation_sent_at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+			$7::boolean[], $8::boolean[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[],
+			$12::timestamptz[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[])
+			WITH ORDINALITY AS t(email, email_key, password_hash, first_name, last_name, timezone,
+			email_verified, marketing_accepted, created_at, updated_at, last_login, password_changed_at,
+			email_changed_at, deleted_at, activation_sent_at, n)
+		ORDER BY n
+		ON CONFLICT (email_key) DO NOTHING RETURNING id, email_key`,
+		c.email, c.key, c.hash, c.first, c.last, c.tz, c.verified, c.marketing, c.created, c.updated,
+		c.lastLogin, c.pwChanged, c.emailChanged, c.deleted, c.activation)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	ids := map[string]int64{}
+	var id int64
+	var key string
+	_, err = pgx.ForEachRow(rows, []any{&id, &key}, func() error {
+		ids[key] = id
+		return nil
+	})
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return account.SetInsertedIDs(users, ids), nil
+}
+
+// userArrays holds the columns of users to insert, one array each.
+type userArrays struct {
+	email, key, hash, first, last, tz                                         []string
+	verified, marketing                                                       []bool
+	created, updated, lastLogin, pwChanged, emailChanged, deleted, activation []pgtype.Timestamptz
+}
+
+func (c *userArrays) add(u *account.User) {
+	c.email, c.key, c.hash = append(c.email, u.Email), append(c.key, u.EmailKey), append(c.hash, u.PasswordHash)
+	c.first, c.last, c.tz = append(c.first, u.FirstName), append(c.last, u.LastName), append(c.tz, u.Timezone)
+	c.verified, c.marketing = append(c.verified, u.EmailVerified), append(c.marketing, u.MarketingEmailAccepted)
+	c.created, c.updated = append(c.created, tstz(u.CreatedAt)), append(c.updated, tstz(u.UpdatedAt))
+	c.lastLogin, c.pwChanged = append(c.lastLogin, tstz(u.LastLogin)), append(c.pwChanged, tstz(u.PasswordChangedAt))
+	c.emailChanged, c.deleted = append(c.emailChanged, tstz(u.EmailChangedAt)), append(c.deleted, tstz(u.DeletedAt))
+	c.activation = append(c.activation, tstz(u.ActivationSentAt))
 }
 
 // UserByID returns the user with the given id.

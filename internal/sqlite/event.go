@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
@@ -18,6 +19,27 @@ func (s *Store) AddEvent(ctx context.Context, e *account.Event) error {
 		ip, user_agent, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		micros(e.Time), e.Type, uid, e.Email, e.EmailKey, e.IP, e.UserAgent, e.Detail).Scan(&e.ID)
 	return mapErr(err)
+}
+
+// AddEvents stores the events in one transaction, importChunk rows a
+// statement (as CreateUsersIfAbsent).
+func (s *Store) AddEvents(ctx context.Context, events []account.Event) error {
+	return s.InTx(ctx, func(tx account.Store) error {
+		w := tx.(*Store).write
+		return inChunks(len(events), func(from, to int) error {
+			args := make([]any, 0, (to-from)*8)
+			for _, e := range events[from:to] {
+				var uid any
+				if e.UserID != 0 {
+					uid = e.UserID
+				}
+				args = append(args, micros(e.Time), e.Type, uid, e.Email, e.EmailKey, e.IP, e.UserAgent, e.Detail)
+			}
+			_, err := w.ExecContext(ctx, `INSERT INTO events (time, type, user_id, email, email_key, ip, user_agent, detail)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`+strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?)`, to-from-1), args...)
+			return mapErr(err)
+		})
+	})
 }
 
 // eventMatch is the WHERE clause of a filter, with its arguments.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/accountd/accountd/internal/account"
@@ -29,17 +30,91 @@ func scanUser(row interface{ Scan(...any) error }) (account.User, error) {
 	return u, nil
 }
 
-// CreateUser inserts a user and sets its ID.
-func (s *Store) CreateUser(ctx context.Context, u *account.User) error {
-	err := s.write.QueryRowContext(ctx, `INSERT INTO users (email, email_key, password_hash,
-		first_name, last_name, timezone, email_verified, marketing_accepted, created_at,
-		updated_at, last_login, password_changed_at, email_changed_at, deleted_at, activation_sent_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		u.Email, u.EmailKey, u.PasswordHash, u.FirstName, u.LastName, u.Timezone,
+// insertUser inserts the user of userArgs.
+const insertUser = `INSERT INTO users (email, email_key, password_hash,
+	first_name, last_name, timezone, email_verified, marketing_accepted, created_at,
+	updated_at, last_login, password_changed_at, email_changed_at, deleted_at, activation_sent_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// userArgs are the arguments of insertUser.
+func userArgs(u *account.User) []any {
+	return []any{u.Email, u.EmailKey, u.PasswordHash, u.FirstName, u.LastName, u.Timezone,
 		u.EmailVerified, u.MarketingEmailAccepted, micros(u.CreatedAt), micros(u.UpdatedAt),
 		micros(u.LastLogin), micros(u.PasswordChangedAt), micros(u.EmailChangedAt),
-		micros(u.DeletedAt), micros(u.ActivationSentAt)).Scan(&u.ID)
-	return mapErr(err)
+		micros(u.DeletedAt), micros(u.ActivationSentAt)}
+}
+
+// CreateUser inserts a user and sets its ID.
+func (s *Store) CreateUser(ctx context.Context, u *account.User) error {
+	return mapErr(s.write.QueryRowContext(ctx, insertUser+` RETURNING id`, userArgs(u)...).Scan(&u.ID))
+}
+
+// CreateUsersIfAbsent inserts the users whose email key is free, in one
+// transaction, importChunk rows a statement: one row per statement spent
+// half its time in database/sql and the driver rather than in SQLite
+// (docs/benchmarks.md, "User import"). A taken key makes DO NOTHING skip
+// the row; RETURNING names the rows inserted by their keys.
+func (s *Store) CreateUsersIfAbsent(ctx context.Context, users []*account.User) (int, error) {
+	n := 0
+	err := s.InTx(ctx, func(tx account.Store) error {
+		w := tx.(*Store).write
+		for _, u := range users {
+			u.ID = 0
+		}
+		return inChunks(len(users), func(from, to int) error {
+			args := make([]any, 0, (to-from)*15)
+			for _, u := range users[from:to] {
+				args = append(args, userArgs(u)...)
+			}
+			rows, err := w.QueryContext(ctx, insertUsers(to-from)+` ON CONFLICT (email_key) DO NOTHING RETURNING id, email_key`, args...)
+			if err != nil {
+				return mapErr(err)
+			}
+			defer rows.Close()
+			ids := map[string]int64{}
+			for rows.Next() {
+				var id int64
+				var key string
+				if err := rows.Scan(&id, &key); err != nil {
+					return mapErr(err)
+				}
+				ids[key] = id
+			}
+			if err := rows.Err(); err != nil {
+				return mapErr(err)
+			}
+			n += account.SetInsertedIDs(users[from:to], ids)
+			return nil
+		})
+	})
+	if err != nil {
+		for _, u := range users {
+			u.ID = 0 // rolled back: no ID names a row
+		}
+		return 0, err
+	}
+	return n, nil
+}
+
+// importChunk is how many rows one statement of a bulk insert holds:
+// 64 users are 960 parameters, within SQLite's limit of 32,766.
+const importChunk = 64
+
+// inChunks calls insert for each run of at most importChunk of n rows. The
+// runs are all importChunk long but the last, so that a bulk insert
+// prepares at most two statements per length of input.
+func inChunks(n int, insert func(from, to int) error) error {
+	for from := 0; from < n; from += importChunk {
+		if err := insert(from, min(from+importChunk, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertUsers is insertUser with n rows of values.
+func insertUsers(n int) string {
+	return insertUser + strings.Repeat(`, (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n-1)
 }
 
 // UserByID returns the user with the given id.

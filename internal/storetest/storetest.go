@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		tests []test
 	}{
 		{"User", userTests},
+		{"Import", importTests},
 		{"Token", tokenTests},
 		{"Session", sessionTests},
 		{"ResetToken", resetTests},
