@@ -90,6 +90,10 @@ func (n *principalNews) publish(ctx context.Context) {
 // have been missed meanwhile.
 func (n *principalNews) listen(ctx context.Context, forget func()) {
 	sub := n.rdb.Subscribe(ctx, n.channel)
+	// Receive does not return when ctx ends (go-redis reads without a
+	// deadline): closing the subscription does, so shutdown does not hang.
+	stop := context.AfterFunc(ctx, func() { sub.Close() })
+	defer stop()
 	defer sub.Close()
 	for {
 		msg, err := sub.Receive(ctx)

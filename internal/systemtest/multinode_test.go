@@ -424,6 +424,14 @@ func TestMultiNodeForwardAuthCache(t *testing.T) {
 		t.Fatalf("accountd user suspend: %v\n%s", err, out)
 	}
 	mnWantVerifyBecomes(t, "forward auth on B after accountd user suspend", c.B, tok, 403)
+
+	// Listening to Redis does not hold up a graceful shutdown.
+	for _, n := range []*Node{c.A, c.B} {
+		n.Stop()
+		if code := duExitCode(n); code != 0 {
+			t.Errorf("a node exited with %d after SIGTERM, want 0; log:\n%s", code, n.Log)
+		}
+	}
 }
 
 // mnWantVerifyBecomes asks n's forward auth about tok until it answers
