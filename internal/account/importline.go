@@ -197,6 +197,10 @@ func (l ImportLine) User(now time.Time) (ImportedUser, error) {
 			return ImportedUser{}, badLine(importCreatedAt, "want an RFC 3339 time such as 2019-05-01T12:00:00Z")
 		case t.After(now):
 			return ImportedUser{}, badLine(importCreatedAt, "in the future")
+		case t.Before(earliestCreatedAt):
+			// The stores keep the zero time as NULL, which created_at may
+			// not be; no account is older than 1970.
+			return ImportedUser{}, badLine(importCreatedAt, "before 1970")
 		}
 		created = t.UTC().Truncate(time.Microsecond)
 	}
@@ -204,6 +208,9 @@ func (l ImportLine) User(now time.Time) (ImportedUser, error) {
 		FirstName: l.FirstName, LastName: l.LastName, Timezone: "UTC", EmailVerified: l.EmailVerified,
 		CreatedAt: created, UpdatedAt: now, PasswordChangedAt: now, EmailChangedAt: now}, HashFormat: format}, nil
 }
+
+// earliestCreatedAt is the earliest created_at an import accepts.
+var earliestCreatedAt = time.Unix(0, 0).UTC()
 
 // errLineTooLong is the fault of a line longer than MaxImportLine.
 var errLineTooLong = badLine("", fmt.Sprintf("longer than %d bytes", MaxImportLine))

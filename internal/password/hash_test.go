@@ -215,6 +215,9 @@ func TestVerifyMalformed(t *testing.T) {
 		"pbkdf2_sha256$24000$seasalt$c2hvcnQ=",
 		"pbkdf2_sha256$24000$sea$salt$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc=",
 		"pbkdf2_sha1$24000$seasalt$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc=",
+		"pbkdf2_sha256$24000$sea\x00salt$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc=", // PostgreSQL's text refuses NUL
+		"pbkdf2_sha256$24000$sea salt$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc=",
+		"pbkdf2_sha256$24000$seasälz$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc=",
 	} {
 		ok, rehash, err := h.Verify("pw", encoded)
 		if err == nil || ok || rehash {
