@@ -117,7 +117,14 @@ func HashFormat(encoded string) (string, error) {
 		format, err = FormatBcrypt, checkBcrypt(encoded)
 	case strings.HasPrefix(encoded, djangoPrefix):
 		format = FormatDjangoPBKDF2
-		_, err = parseDjango(encoded)
+		var d parsedDjango
+		if d, err = parseDjango(encoded); err == nil && !printableASCII(d.salt) {
+			// Django's salts are letters and digits; a control character
+			// (NUL above all, which PostgreSQL's text refuses) means a
+			// damaged export. Only an import refuses it: Verify still reads
+			// a hash stored before this check.
+			err = errors.New("password: pbkdf2_sha256 salt not printable ASCII")
+		}
 	default:
 		err = errUnrecognised
 	}

@@ -106,11 +106,6 @@ func parseDjango(encoded string) (parsedDjango, error) {
 	if len(parts) != 4 || parts[0] != "pbkdf2_sha256" || parts[2] == "" {
 		return parsedDjango{}, errors.New("password: malformed pbkdf2_sha256 hash")
 	}
-	if !printableASCII(parts[2]) {
-		// Django's salts are letters and digits; a control character (NUL
-		// above all, which PostgreSQL's text refuses) means a damaged export.
-		return parsedDjango{}, errors.New("password: pbkdf2_sha256 salt not printable ASCII")
-	}
 	iter, err := strconv.Atoi(parts[1])
 	if err != nil || iter < 1 || iter > maxDjangoIterations {
 		return parsedDjango{}, fmt.Errorf("password: pbkdf2_sha256 iterations not in 1..%d", maxDjangoIterations)
