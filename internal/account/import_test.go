@@ -310,7 +310,7 @@ func TestImportBadLines(t *testing.T) {
 		{line(map[string]any{"created_at": "0001-01-01T00:00:00Z"}), "created_at: before 1970"}, // a store keeps the zero time as NULL
 		{line(map[string]any{"created_at": "1969-12-31T23:59:59Z"}), "created_at: before 1970"},
 		{line(map[string]any{"password_hash": "pbkdf2_sha256$24000$sea\u0000salt$V9DfCAVoweeLwxC/L2mb+7swhzF0XYdyQMqmusZqiTc="}),
-			"password_hash: pbkdf2_sha256 salt not printable ASCII"}, // PostgreSQL's text refuses NUL
+			"password_hash: hash holds a character outside printable ASCII"}, // PostgreSQL's text refuses NUL
 		{line(map[string]any{"email_verified": "yes"}), "email_verified: want true or false"},
 		{`{"email": "a@example.com", "password_hash": "` + good + `", "verified": true}`, `unknown field "verified"`},
 		{`{"EMAIL": "a@example.com", "password_hash": "` + good + `"}`, `unknown field "EMAIL"`},

@@ -106,7 +106,16 @@ const (
 // returns Verify's error. An import checks each hash with it, so that a
 // hash no password could match is refused before it is stored. The error
 // never quotes the hash.
+//
+// It also refuses a hash with a character outside printable ASCII. Every
+// format is printable ASCII except a Django salt, which Django makes of
+// letters and digits; anything else there (a NUL above all, which
+// PostgreSQL's text refuses, failing the whole batch) is a damaged export.
+// Only an import refuses it: Verify still reads such a hash stored before.
 func HashFormat(encoded string) (string, error) {
+	if !printableASCII(encoded) {
+		return "", errors.New("password: hash holds a character outside printable ASCII")
+	}
 	var format string
 	var err error
 	switch {
@@ -117,14 +126,7 @@ func HashFormat(encoded string) (string, error) {
 		format, err = FormatBcrypt, checkBcrypt(encoded)
 	case strings.HasPrefix(encoded, djangoPrefix):
 		format = FormatDjangoPBKDF2
-		var d parsedDjango
-		if d, err = parseDjango(encoded); err == nil && !printableASCII(d.salt) {
-			// Django's salts are letters and digits; a control character
-			// (NUL above all, which PostgreSQL's text refuses) means a
-			// damaged export. Only an import refuses it: Verify still reads
-			// a hash stored before this check.
-			err = errors.New("password: pbkdf2_sha256 salt not printable ASCII")
-		}
+		_, err = parseDjango(encoded)
 	default:
 		err = errUnrecognised
 	}
@@ -132,6 +134,16 @@ func HashFormat(encoded string) (string, error) {
 		return "", err
 	}
 	return format, nil
+}
+
+// printableASCII reports whether s holds only the characters from '!' to '~'.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '!' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // VerifyDummy does the same work as Verify of a wrong password against a real

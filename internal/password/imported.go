@@ -129,13 +129,3 @@ func matchDjango(pw, encoded string) (bool, error) {
 	}
 	return subtle.ConstantTimeCompare(got, d.key) == 1, nil
 }
-
-// printableASCII reports whether s holds only the characters from '!' to '~'.
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '!' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
